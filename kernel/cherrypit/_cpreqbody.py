@@ -1,0 +1,28 @@
+"""CherryPy's ``cherrypy._cpreqbody`` import path; see :mod:`cherrypit._kernel.body`.
+
+Apps subclass :class:`Part` or tune ``Part.maxrambytes`` here, and register body
+processors such as :func:`process_multipart`.
+"""
+
+from cherrypit._kernel.body import DEFAULT_BUFFER_SIZE as DEFAULT_BUFFER_SIZE
+from cherrypit._kernel.body import Entity as Entity
+from cherrypit._kernel.body import Part as Part
+from cherrypit._kernel.body import RequestBody as RequestBody
+from cherrypit._kernel.body import SizedReader as SizedReader
+from cherrypit._kernel.body import _old_process_multipart as _old_process_multipart
+from cherrypit._kernel.body import process_multipart as process_multipart
+from cherrypit._kernel.body import process_multipart_form_data as process_multipart_form_data
+from cherrypit._kernel.body import process_urlencoded as process_urlencoded
+from cherrypit._kernel.body import unquote_plus as unquote_plus
+
+__all__ = [
+    "DEFAULT_BUFFER_SIZE",
+    "Entity",
+    "Part",
+    "RequestBody",
+    "SizedReader",
+    "process_multipart",
+    "process_multipart_form_data",
+    "process_urlencoded",
+    "unquote_plus",
+]

@@ -1,0 +1,1071 @@
+"""The request entity: reading, size limits and the built-in body processors.
+
+``request.body`` is a :class:`RequestBody`.  Its media type picks a processor from
+:attr:`Entity.processors` (full type first, then the major type, else
+:meth:`Entity.default_proc`, which leaves the body unread for the handler).  Form bodies
+end up in ``request.params``; multipart bodies are split into :class:`Part` objects.
+
+The multipart parser streams: it pulls the input in blocks of ``bufsize`` bytes and looks
+for the delimiter across block edges, so a part costs at most one block of memory however
+long its lines are.  Parts larger than :attr:`Part.maxrambytes` are spooled to a
+temporary file.
+
+Differences from CherryPy 18:
+
+* limits on the number of parts (:attr:`Entity.max_parts`), of form fields
+  (:attr:`Entity.max_fields`) and on the size of a part's header block
+  (:attr:`Entity.max_part_header_size`) answer 413;
+* a malformed body (bad boundary, broken part headers, no closing delimiter, a charset
+  nobody knows) answers 400 instead of leaking a Python exception as a 500;
+* a ``Content-Length`` above ``maxbytes`` is refused before anything is read, and a
+  body that declares no length is never read unless the server ends the input;
+* urlencoded bodies are split on ``&`` only (a ``;`` is data, as in the stdlib since
+  Python 3.9.2), and invalid ``%`` escapes are kept verbatim;
+* body values for a name already in ``request.params`` extend one flat list;
+* part headers are read as UTF-8 (what browsers send for file names), falling back to
+  ISO-8859-1;
+* a part whose body a processor consumed (nested ``multipart/mixed``) stays a
+  :class:`Part` in the params, with its sub-parts in ``.parts``;
+* :meth:`Entity.close` closes the spooled files (the request cycle calls it), and a
+  body rejected half-way closes those it had opened.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tempfile
+import urllib.parse
+from collections.abc import Callable, Iterator
+from typing import IO, Any, Final, Literal, Protocol
+
+from cherrypit._kernel.errors import HTTPError
+from cherrypit._kernel.httputil import HeaderElement, HeaderMap
+
+__all__ = [
+    "DEFAULT_BUFFER_SIZE",
+    "Entity",
+    "Part",
+    "RequestBody",
+    "SizedReader",
+    "process_multipart",
+    "process_multipart_form_data",
+    "process_urlencoded",
+    "unquote_plus",
+]
+
+DEFAULT_BUFFER_SIZE: Final = io.DEFAULT_BUFFER_SIZE
+
+#: Longest run of blanks tolerated between a delimiter and its line break.
+_MAX_PADDING: Final = 256
+
+_BOUNDARY_RE: Final = re.compile(r"[ -~]{0,200}[!-~]")
+
+Processor = Callable[["Entity"], object]
+
+
+class _RawInput(Protocol):
+    """What the body needs from ``wsgi.input``: a blocking ``read(n)``."""
+
+    def read(self, size: int, /) -> bytes: ...
+
+
+def _undecodable(charsets: list[str]) -> HTTPError:
+    return HTTPError(
+        400,
+        "The request entity could not be decoded. The following charsets were "
+        f"attempted: {charsets!r}",
+    )
+
+
+def _add_param(params: dict[str, Any], key: str, value: Any) -> None:
+    """Store ``value`` under ``key``; a repeated key collects one flat list."""
+    if key not in params:
+        params[key] = list(value) if isinstance(value, list) else value
+        return
+    existing = params[key]
+    if not isinstance(existing, list):
+        existing = params[key] = [existing]
+    if isinstance(value, list):
+        existing.extend(value)
+    else:
+        existing.append(value)
+
+
+def unquote_plus(bs: bytes) -> bytes:
+    """Undo form encoding on bytes: ``+`` is a space, ``%XX`` a byte."""
+    return urllib.parse.unquote_to_bytes(bs.replace(b"+", b" "))
+
+
+# --------------------------------------------------------------------------- limits
+
+
+class _Limits:
+    """Counters shared by an entity and all its (nested) parts."""
+
+    __slots__ = ("fields", "max_fields", "max_header_size", "max_parts", "parts")
+
+    def __init__(
+        self, max_parts: int | None, max_fields: int | None, max_header_size: int | None
+    ) -> None:
+        self.max_parts = max_parts
+        self.max_fields = max_fields
+        self.max_header_size = max_header_size
+        self.parts = 0
+        self.fields = 0
+
+    def count_part(self) -> None:
+        self.parts += 1
+        if self.max_parts is not None and self.parts > self.max_parts:
+            raise HTTPError(413, f"Too many parts in the multipart body (limit {self.max_parts}).")
+
+    def count_fields(self, n: int) -> None:
+        self.fields += n
+        if self.max_fields is not None and self.fields > self.max_fields:
+            raise HTTPError(413, f"Too many fields in the request body (limit {self.max_fields}).")
+
+
+def _limits_of(entity: Entity) -> _Limits:
+    limits = entity._limits
+    if limits is None:
+        limits = entity._limits = _Limits(
+            entity.max_parts, entity.max_fields, entity.max_part_header_size
+        )
+    return limits
+
+
+# ----------------------------------------------------------------------- processors
+
+
+def process_urlencoded(entity: Entity) -> None:
+    """Parse an ``application/x-www-form-urlencoded`` body into ``entity.params``.
+
+    The charsets in :attr:`Entity.attempt_charsets` are tried in order; the first one
+    that decodes every name and value becomes ``entity.charset``.
+
+    :raises HTTPError: 400 when no charset fits, 413 past :attr:`Entity.max_fields`.
+    """
+    data: bytes = entity.fp.read()
+    pairs = [pair for pair in data.split(b"&") if pair]
+    _limits_of(entity).count_fields(len(pairs))
+    raw: list[tuple[bytes, bytes]] = []
+    for pair in pairs:
+        key, _, value = pair.partition(b"=")
+        raw.append((unquote_plus(key), unquote_plus(value)))
+    for charset in entity.attempt_charsets:
+        try:
+            decoded = [(k.decode(charset), v.decode(charset)) for k, v in raw]
+        except (UnicodeDecodeError, LookupError):
+            continue
+        entity.charset = charset
+        break
+    else:
+        raise _undecodable(entity.attempt_charsets)
+    params: dict[str, Any] = {}
+    for name, text in decoded:
+        _add_param(params, name, text)
+    for name, found in params.items():
+        _add_param(entity.params, name, found)
+
+
+def _boundary_of(entity: Entity) -> bytes:
+    boundary = str(entity.content_type.params.get("boundary", "")).strip('"')
+    if not _BOUNDARY_RE.fullmatch(boundary):
+        raise HTTPError(400, f"Invalid boundary in multipart form: {boundary!r}")
+    return boundary.encode("ascii")
+
+
+def process_multipart(entity: Entity) -> None:
+    """Split a multipart body into :class:`Part` objects in ``entity.parts``.
+
+    Each part is processed (by its own media type) as soon as it is read.  A body without
+    any delimiter yields no parts.
+
+    :raises HTTPError: 400 on a bad boundary, malformed part headers or a body that ends
+        before its closing delimiter; 413 past the part and header-size limits.
+    """
+    boundary = _boundary_of(entity)
+    limits = _limits_of(entity)
+    if entity.parts is None:
+        entity.parts = []
+    stream = _MultipartStream(entity.fp, boundary, _bufsize_of(entity))
+    if not stream.next_segment(preamble=True):
+        return
+    while True:
+        limits.count_part()
+        reader = _PartReader(stream, limits.max_header_size)
+        try:
+            part = entity.part_class.from_fp(reader, b"--" + boundary)
+        except (ValueError, LookupError) as exc:
+            raise HTTPError(400, f"Malformed multipart part headers: {exc}") from exc
+        part._limits = limits
+        entity.parts.append(part)
+        part.process()
+        if not stream.next_segment():
+            return
+
+
+def _param_value(part: Part) -> Any:
+    """What a named part contributes to the params: text, or the part itself."""
+    if part.filename is not None or (part.file is None and part.value is None):
+        # Uploads keep .file/.filename; a part a processor consumed keeps its results.
+        return part
+    return part.fullvalue()
+
+
+def process_multipart_form_data(entity: Entity) -> None:
+    """Parse ``multipart/form-data``: named parts go to ``entity.params``.
+
+    A text field becomes its decoded string, an upload (a part with a file name) stays a
+    :class:`Part`; repeated names collect a list.  Parts without a name remain in
+    ``entity.parts``.
+    """
+    process_multipart(entity)
+    limits = _limits_of(entity)
+    kept: list[Part] = []
+    for part in entity.parts or ():
+        if part.name is None:
+            kept.append(part)
+            continue
+        value = _param_value(part)
+        if isinstance(value, str):
+            limits.count_fields(1)
+            if part.file is not None:
+                # The text now lives in params and the part is dropped: free its spool.
+                part.file.close()
+        _add_param(entity.params, part.name, value)
+    entity.parts = kept
+
+
+def _old_process_multipart(entity: Entity) -> None:
+    """CherryPy 3.2's multipart handling: every part lands in params.
+
+    Unnamed parts go under ``"parts"``; ``entity.parts`` keeps all of them.  This is the
+    processor of :class:`RequestBody` for multipart types other than ``form-data``.
+    """
+    process_multipart(entity)
+    limits = _limits_of(entity)
+    for part in entity.parts or ():
+        value = _param_value(part)
+        if isinstance(value, str):
+            limits.count_fields(1)
+        _add_param(entity.params, "parts" if part.name is None else part.name, value)
+
+
+# ------------------------------------------------------------------ multipart stream
+
+
+class _MultipartStream:
+    """Cuts a byte stream into the segments between multipart delimiter lines.
+
+    Segment 0 is the preamble.  A delimiter is ``--boundary`` at the start of a line,
+    optionally followed by ``--`` (the close delimiter), blanks and a line break; the
+    line break before it belongs to the delimiter.  Input is pulled ``bufsize`` bytes at
+    a time, and only a delimiter's length is held back at the end of the buffer, so
+    memory stays bounded whatever the data looks like.
+    """
+
+    def __init__(self, source: Any, boundary: bytes, bufsize: int) -> None:
+        self._source = source
+        self.bufsize = max(1, bufsize)
+        self._delim = b"\n--" + boundary
+        # A virtual line break lets a delimiter on the very first line be found.
+        self._buf = bytearray(b"\r\n")
+        self._scan = 0
+        self._eof = False
+        self.state = "data"
+        self.segment = 0
+
+    def _fill(self) -> bool:
+        if self._eof:
+            return False
+        data = self._source.read(self.bufsize)
+        if not data:
+            self._eof = True
+            return False
+        self._buf += data
+        return True
+
+    def _take(self, n: int, scan: int) -> bytes:
+        out = bytes(self._buf[:n])
+        del self._buf[:n]
+        self._scan = max(0, scan - n)
+        return out
+
+    def _delimiter_end(self, pos: int) -> tuple[int, bool] | Literal[False] | None:
+        """Judge the bytes after a ``\\n--boundary`` candidate ending at ``pos``.
+
+        :returns: ``(end, is_close)`` for a real delimiter line, ``False`` when it is
+            just data, ``None`` when more input is needed to decide.
+        """
+        buf, size = self._buf, len(self._buf)
+        close = buf[pos : pos + 2] == b"--"
+        if not close and size - pos < 2 and not self._eof and bytes(buf[pos:]) in (b"", b"-"):
+            return None
+        q = pos + 2 if close else pos
+        limit = q + _MAX_PADDING
+        # Blanks, CR included, may pad the line: CherryPy strips the delimiter line.
+        while q < size and buf[q] in b" \t\r\x0b\x0c":
+            q += 1
+            if q > limit:
+                return False
+        if q >= size:
+            return (size, close) if self._eof else None
+        if buf[q] == 0x0A:
+            return q + 1, close
+        return False
+
+    def read_segment(self, size: int) -> bytes:
+        """Return up to ``size`` bytes of the current segment; ``b''`` once it ends."""
+        delim = self._delim
+        while self.state == "data":
+            buf = self._buf
+            idx = buf.find(delim, self._scan)
+            if idx < 0:
+                keep = len(delim)
+                scan = max(0, len(buf) - keep + 1)
+                if len(buf) > keep:
+                    return self._take(min(len(buf) - keep, size), scan)
+                if self._fill():
+                    continue
+                if buf:
+                    return self._take(min(len(buf), size), scan)
+                self.state = "eof"
+                break
+            end = idx - 1 if idx and buf[idx - 1] == 0x0D else idx
+            if end > 0:
+                return self._take(min(end, size), idx)
+            verdict = self._delimiter_end(idx + len(delim))
+            if verdict is None:
+                self._fill()
+            elif verdict is False:
+                self._scan = idx + 1
+            else:
+                stop, close = verdict
+                del buf[:stop]
+                self._scan = 0
+                self.state = "closed" if close else "next"
+        return b""
+
+    def next_segment(self, preamble: bool = False) -> bool:
+        """Skip the rest of the current segment and step into the next one.
+
+        :returns: False when the close delimiter (or, in the preamble, the end of the
+            input) was reached.
+        :raises HTTPError: 400 when the input ends before the close delimiter.
+        """
+        while self.read_segment(self.bufsize):
+            pass
+        if self.state == "next":
+            self.state = "data"
+            self.segment += 1
+            return True
+        if self.state == "eof" and not preamble:
+            raise _truncated()
+        return False
+
+
+def _truncated() -> HTTPError:
+    return HTTPError(400, "The multipart body ended before its closing boundary.")
+
+
+class _PartReader:
+    """File-like view of one multipart segment: the part's headers, then its body.
+
+    Once the stream has moved past the segment the reader is exhausted for good.
+    """
+
+    def __init__(self, stream: _MultipartStream, max_header_size: int | None) -> None:
+        self._stream = stream
+        self._segment = stream.segment
+        self._pending = b""
+        self.bufsize = stream.bufsize
+        self.max_header_size = max_header_size
+        self.done = False
+
+    def _chunk(self, size: int) -> bytes:
+        if self.done or self._stream.segment != self._segment:
+            self.done = True
+            self._pending = b""
+            return b""
+        if self._pending:
+            data, self._pending = self._pending[:size], self._pending[size:]
+            return data
+        data = self._stream.read_segment(size)
+        if not data:
+            self.done = True
+            if self._stream.state == "eof":
+                raise _truncated()
+        return data
+
+    def read(self, size: int | None = None, fp_out: IO[bytes] | None = None) -> bytes | None:
+        """Read ``size`` bytes of the part (all when None), or copy them to ``fp_out``."""
+        remaining = -1 if size is None or size < 0 else size
+        chunks: list[bytes] = []
+        while remaining:
+            want = self.bufsize if remaining < 0 else min(remaining, self.bufsize)
+            data = self._chunk(want)
+            if not data:
+                break
+            if remaining > 0:
+                remaining -= len(data)
+            if fp_out is None:
+                chunks.append(data)
+            else:
+                fp_out.write(data)
+        return b"".join(chunks) if fp_out is None else None
+
+    def readline(self, size: int | None = None) -> bytes:
+        """Read one line (up to ``size`` bytes) of the part."""
+        chunks: list[bytes] = []
+        remaining = -1 if size is None or size < 0 else size
+        while remaining:
+            want = self.bufsize if remaining < 0 else min(remaining, self.bufsize)
+            data = self._chunk(want)
+            if not data:
+                break
+            newline = data.find(b"\n") + 1
+            if newline:
+                self._pending = data[newline:] + self._pending
+                chunks.append(data[:newline])
+                break
+            chunks.append(data)
+            if remaining > 0:
+                remaining -= len(data)
+        return b"".join(chunks)
+
+    def readlines(self, sizehint: int | None = None) -> list[bytes]:
+        """Read lines until the part ends or about ``sizehint`` bytes were read."""
+        lines: list[bytes] = []
+        seen = 0
+        while line := self.readline():
+            lines.append(line)
+            seen += len(line)
+            if sizehint is not None and 0 < sizehint <= seen:
+                break
+        return lines
+
+    def finish(self) -> None:
+        """Mark the part as read (CherryPy's ``fp.finish``)."""
+        self.done = True
+
+
+def _bufsize_of(entity: Entity) -> int:
+    size = getattr(entity.fp, "bufsize", None) or getattr(entity, "bufsize", None)
+    return size if isinstance(size, int) and size > 0 else DEFAULT_BUFFER_SIZE
+
+
+# ----------------------------------------------------------------- header parameters
+
+
+def _ext_value(value: str) -> str | None:
+    """Decode an RFC 5987 ``charset'lang'pct-encoded`` value; None when malformed."""
+    pieces = value.split("'", 2)
+    if len(pieces) != 3:
+        return None
+    charset, _lang, encoded = pieces
+    try:
+        return urllib.parse.unquote(encoded, encoding=charset or "utf-8", errors="strict")
+    except (LookupError, UnicodeDecodeError):
+        return None
+
+
+# ------------------------------------------------------------------------- entities
+
+
+class Entity:
+    """An HTTP entity: the request body itself, or one part of a multipart body.
+
+    The media type picks the processor (see :meth:`process`); processors fill
+    :attr:`params` and :attr:`parts` and may set :attr:`charset`.  The remaining body
+    can be read like a file with :meth:`read`, :meth:`readline` or by iterating.
+    """
+
+    #: Charsets tried, in order, to decode text; a ``charset`` media-type parameter is
+    #: tried first.  The one that worked is stored in :attr:`charset`.
+    attempt_charsets: list[str] = ["utf-8"]
+    #: The charset that decoded the entity, once a processor decoded it.
+    charset: str | None = None
+    #: Media type used when the entity has no ``Content-Type`` header.
+    default_content_type: str = "application/x-www-form-urlencoded"
+    #: The ``Content-Disposition`` file name (``filename*`` wins over ``filename``).
+    filename: str | None = None
+    #: The ``Content-Disposition`` name.
+    name: str | None = None
+    #: The ``Content-Length``, or None when absent, invalid or chunked.
+    length: int | None = None
+    #: Spooled body, for parts too large for :attr:`value` (and uploads).
+    file: IO[bytes] | None = None
+    #: Body bytes kept in memory by a part's default processor.
+    value: bytes | None = None
+    #: Media type → processor; copied per instance, so edits stay per request.
+    processors: dict[str, Processor]
+    #: The class multipart parts are made of.
+    part_class: type[Part]
+    #: Most multipart parts accepted in one request body (None: no limit).
+    max_parts: int | None = 1000
+    #: Most form fields (urlencoded pairs, non-file parts) per request (None: no limit).
+    max_fields: int | None = 1000
+    #: Largest header block of one multipart part, in bytes (None: no limit).
+    max_part_header_size: int | None = 16384
+
+    def __init__(
+        self,
+        fp: Any,
+        headers: HeaderMap,
+        params: dict[str, Any] | None = None,
+        parts: list[Part] | None = None,
+    ) -> None:
+        self.processors = dict(self.processors)
+        #: The stream the entity is read from.
+        self.fp: Any = fp
+        #: The entity's headers (the request's, or the part's own).
+        self.headers = headers
+        #: Values a processor pulled out of the entity.
+        self.params: dict[str, Any] = {} if params is None else params
+        #: Parts of a multipart entity.
+        self.parts: list[Part] | None = [] if parts is None else parts
+        self._limits: _Limits | None = None
+
+        elements = headers.elements("Content-Type")
+        #: The media type, a :class:`HeaderElement` (``.value``, ``.params``).
+        self.content_type: HeaderElement = (
+            elements[0] if elements else HeaderElement.from_str(self.default_content_type)
+        )
+        declared = self.content_type.params.get("charset")
+        if declared:
+            self.attempt_charsets = [declared] + [c for c in self.attempt_charsets if c != declared]
+        else:
+            self.attempt_charsets = list(self.attempt_charsets)
+
+        self.length = None
+        clen = headers.get("Content-Length")
+        if clen is not None and "chunked" not in headers.get("Transfer-Encoding", "").lower():
+            clen = clen.strip()
+            if clen.isascii() and clen.isdigit():
+                self.length = int(clen)
+
+        self.name = None
+        self.filename = None
+        disposition = headers.get("Content-Disposition")
+        if disposition:
+            # Parsed whole: a quoted file name may contain commas and semicolons.
+            _, dparams = HeaderElement.parse(disposition)
+            self.name = dparams.get("name")
+            self.filename = dparams.get("filename")
+            if "filename*" in dparams:
+                self.filename = _ext_value(dparams["filename*"]) or self.filename
+
+    @property
+    def type(self) -> HeaderElement:
+        """Alias of :attr:`content_type` (CherryPy 3.2's name)."""
+        return self.content_type
+
+    # -- reading ----------------------------------------------------------------------
+
+    def read(self, size: int | None = None, fp_out: IO[bytes] | None = None) -> bytes | None:
+        """Read ``size`` bytes (all when None), or copy them into ``fp_out``."""
+        result: bytes | None = self.fp.read(size, fp_out)
+        return result
+
+    def readline(self, size: int | None = None) -> bytes:
+        """Read one line of the entity."""
+        line: bytes = self.fp.readline(size)
+        return line
+
+    def readlines(self, sizehint: int | None = None) -> list[bytes]:
+        """Read the remaining lines of the entity."""
+        lines: list[bytes] = self.fp.readlines(sizehint)
+        return lines
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        line = self.readline()
+        if not line:
+            raise StopIteration
+        return line
+
+    def next(self) -> bytes:
+        """Python 2 spelling of ``__next__``."""
+        return self.__next__()
+
+    def read_into_file(self, fp_out: IO[bytes] | None = None) -> IO[bytes]:
+        """Copy the rest of the entity into ``fp_out`` (default :meth:`make_file`)."""
+        if fp_out is not None:
+            self.read(fp_out=fp_out)
+            return fp_out
+        spool = self.make_file()
+        try:
+            self.read(fp_out=spool)
+        except BaseException:
+            spool.close()
+            raise
+        return spool
+
+    def make_file(self) -> IO[bytes]:
+        """The file large bodies are spooled to; override to put them elsewhere."""
+        return tempfile.TemporaryFile()
+
+    def fullvalue(self) -> str | bytes:
+        """The whole entity decoded with :attr:`attempt_charsets`.
+
+        Reads the entity first if nothing stored it yet.  Bytes come back when
+        ``attempt_charsets`` is empty.
+        """
+        if self.file is not None:
+            self.file.seek(0)
+            raw = self.file.read()
+            self.file.seek(0)
+        elif self.value is not None:
+            raw = self.value
+        else:
+            raw = self.read() or b""
+            self.value = raw
+        if not self.attempt_charsets:
+            return raw
+        return self.decode_entity(raw)
+
+    def decode_entity(self, value: bytes) -> str:
+        """Decode ``value`` with the first of :attr:`attempt_charsets` that fits.
+
+        :raises HTTPError: 400 when none does.
+        """
+        for charset in self.attempt_charsets:
+            try:
+                text = value.decode(charset)
+            except (UnicodeDecodeError, LookupError):
+                continue
+            self.charset = charset
+            return text
+        raise _undecodable(self.attempt_charsets)
+
+    # -- processing -------------------------------------------------------------------
+
+    def process(self) -> None:
+        """Run the processor for the media type, its major type, or :meth:`default_proc`."""
+        media_type = self.content_type.value
+        proc = self.processors.get(media_type)
+        if proc is None:
+            # Media types are case-insensitive (RFC 9110 8.3.1).
+            media_type = media_type.lower()
+            proc = self.processors.get(media_type) or self.processors.get(
+                media_type.split("/", 1)[0]
+            )
+        if proc is None:
+            self.default_proc()
+        else:
+            proc(self)
+
+    def default_proc(self) -> None:
+        """Processor for unknown media types: leave the body for the handler to read."""
+
+    def close(self) -> None:
+        """Close the spooled files of this entity and of all its parts.
+
+        cherrypit addition: the request cycle calls it when the request ends, so
+        temporary files do not wait for the garbage collector.
+        """
+        if self.file is not None:
+            self.file.close()
+        for part in self.parts or ():
+            part.close()
+        for value in self.params.values():
+            for item in value if isinstance(value, list) else (value,):
+                if isinstance(item, Entity) and item is not self:
+                    item.close()
+
+
+Entity.processors = {
+    "application/x-www-form-urlencoded": process_urlencoded,
+    "multipart/form-data": process_multipart_form_data,
+    "multipart": process_multipart,
+}
+
+
+class Part(Entity):
+    """One part of a multipart entity, with its own headers and media type.
+
+    By default a part's body is stored: uploads (parts with a file name) in
+    :attr:`file`, other parts in :attr:`value` as bytes, or in :attr:`file` when larger
+    than :attr:`maxrambytes`.
+    """
+
+    # RFC 2046: text without a charset parameter is US-ASCII; browsers send UTF-8.
+    attempt_charsets = ["us-ascii", "utf-8"]
+    default_content_type = "text/plain"
+    #: Largest body kept in memory; bigger parts go to :meth:`make_file`.
+    maxrambytes: int = 1000
+
+    def __init__(self, fp: Any, headers: HeaderMap, boundary: bytes | None) -> None:
+        super().__init__(fp, headers)
+        #: The delimiter (``--`` + boundary) that ends this part.
+        self.boundary = boundary
+        self.file = None
+        self.value = None
+
+    @classmethod
+    def from_fp(cls, fp: Any, boundary: bytes | None) -> Part:
+        """Read a part's headers from ``fp`` and build the part around it."""
+        headers = cls.read_headers(fp)
+        return cls(fp, headers, boundary)
+
+    @classmethod
+    def read_headers(cls, fp: Any) -> HeaderMap:
+        """Read a MIME header block from ``fp``, up to and including its blank line.
+
+        Lines may end in CRLF or LF; folded lines are unfolded, repeated names joined
+        with ``", "``.  The block is capped at ``fp.max_header_size`` bytes when the
+        reader has that attribute.
+
+        :raises HTTPError: 400 on a malformed line, 413 when the block is too large.
+        """
+        limit: int | None = getattr(fp, "max_header_size", None)
+        headers = HeaderMap()
+        seen = 0
+        last: str | None = None
+        while True:
+            line: bytes = fp.readline(None if limit is None else limit - seen + 1)
+            seen += len(line)
+            if limit is not None and seen > limit:
+                raise HTTPError(413, f"A multipart part has more than {limit} bytes of headers.")
+            if not line or line in (b"\r\n", b"\n"):
+                # A part may end right after its headers: it then has an empty body.
+                return headers
+            if not line.endswith(b"\n"):
+                raise HTTPError(400, "Malformed multipart part headers: unterminated line.")
+            text = _header_text(line.rstrip(b"\r\n"))
+            if text[:1] in (" ", "\t"):
+                if last is None:
+                    raise HTTPError(400, "Malformed multipart part headers: stray fold.")
+                headers[last] = f"{headers[last]} {text.strip()}"
+                continue
+            key, sep, val = text.partition(":")
+            key = key.strip()
+            if not sep or not key or any(ch in key for ch in " \t"):
+                raise HTTPError(400, f"Malformed multipart part header line: {text[:80]!r}")
+            val = val.strip()
+            existing = headers.get(key)
+            headers[key] = f"{existing}, {val}" if existing else val
+            last = key
+
+    def read_lines_to_boundary(self, fp_out: IO[bytes] | None = None) -> bytes | IO[bytes]:
+        """Read the rest of the part's body (despite the name, block by block).
+
+        :returns: the bytes when they fit in :attr:`maxrambytes` and ``fp_out`` is
+            None; otherwise the file they were written to, rewound.
+        """
+        chunks: list[bytes] = []
+        seen = 0
+        out = fp_out
+        bufsize = getattr(self.fp, "bufsize", DEFAULT_BUFFER_SIZE)
+        try:
+            while data := self.fp.read(bufsize):
+                if out is not None:
+                    out.write(data)
+                    continue
+                chunks.append(data)
+                seen += len(data)
+                if seen > self.maxrambytes:
+                    out = self.make_file()
+                    for chunk in chunks:
+                        out.write(chunk)
+                    chunks = []
+        except BaseException:
+            if out is not None and out is not fp_out:
+                out.close()
+            raise
+        if out is None:
+            return b"".join(chunks)
+        out.seek(0)
+        return out
+
+    def default_proc(self) -> None:
+        """Store the body: uploads in :attr:`file`, the rest in :attr:`value`."""
+        if self.filename:
+            self.file = self.read_into_file()
+            return
+        result = self.read_lines_to_boundary()
+        if isinstance(result, bytes):
+            self.value = result
+        else:
+            self.file = result
+
+    def read_into_file(self, fp_out: IO[bytes] | None = None) -> IO[bytes]:
+        """Copy the rest of the part into ``fp_out`` (default :meth:`make_file`), rewound."""
+        if fp_out is not None:
+            self.read_lines_to_boundary(fp_out=fp_out)
+            return fp_out
+        spool = self.make_file()
+        try:
+            self.read_lines_to_boundary(fp_out=spool)
+        except BaseException:
+            spool.close()
+            raise
+        return spool
+
+
+Entity.part_class = Part
+
+
+def _header_text(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("iso-8859-1")
+
+
+# --------------------------------------------------------------------------- reading
+
+
+class SizedReader:
+    """Reads the raw input, at most ``length`` bytes, and enforces ``maxbytes``.
+
+    ``length`` None means read until the input ends (a de-chunked or terminated input).
+
+    :raises HTTPError: 413 once more than ``maxbytes`` bytes were read, or when the
+        declared length is already above it.
+    """
+
+    def __init__(
+        self,
+        fp: _RawInput,
+        length: int | None,
+        maxbytes: int | None,
+        bufsize: int = DEFAULT_BUFFER_SIZE,
+        has_trailers: bool = False,
+    ) -> None:
+        self.fp = fp
+        self.length = length
+        self.maxbytes = maxbytes
+        self.bufsize = bufsize
+        self.has_trailers = has_trailers
+        #: Bytes read ahead by :meth:`readline` and not consumed yet.
+        self.buffer = b""
+        self.bytes_read = 0
+        self.done = False
+        #: Trailer fields of a chunked body, once :meth:`finish` read them.
+        self.trailers: dict[bytes, bytes] = {}
+
+    def _too_large(self) -> HTTPError:
+        return HTTPError(413, f"The request body is larger than {self.maxbytes} bytes.")
+
+    def _count(self, n: int) -> None:
+        self.bytes_read += n
+        if self.maxbytes and self.bytes_read > self.maxbytes:
+            raise self._too_large()
+
+    def _raw_read(self, size: int) -> bytes:
+        try:
+            data = self.fp.read(size)
+        except Exception as exc:
+            # The server's own body limit (cheroot's MaxSizeExceeded) is a 413 too.
+            if type(exc).__name__ == "MaxSizeExceeded":
+                raise HTTPError(413, "The request body is too large.") from exc
+            raise
+        return data or b""
+
+    def read(self, size: int | None = None, fp_out: IO[bytes] | None = None) -> bytes | None:
+        """Read up to ``size`` bytes (all when None), or copy them into ``fp_out``.
+
+        :returns: the bytes, or None when ``fp_out`` was given.
+        """
+        if self.maxbytes and self.length is not None and self.length > self.maxbytes:
+            raise self._too_large()
+        if self.length is None:
+            remaining = -1 if size is None or size < 0 else size
+        else:
+            remaining = self.length - self.bytes_read
+            if size is not None and 0 <= size < remaining:
+                remaining = size
+        if remaining == 0:
+            if size != 0:
+                self.finish()
+            return b"" if fp_out is None else None
+
+        chunks: list[bytes] = []
+
+        def store(data: bytes) -> None:
+            if fp_out is None:
+                chunks.append(data)
+            else:
+                fp_out.write(data)
+
+        if self.buffer:
+            take = len(self.buffer) if remaining < 0 else min(remaining, len(self.buffer))
+            data, self.buffer = self.buffer[:take], self.buffer[take:]
+            self._count(len(data))
+            store(data)
+            if remaining > 0:
+                remaining -= len(data)
+        while remaining:
+            want = self.bufsize if remaining < 0 else min(remaining, self.bufsize)
+            data = self._raw_read(want)
+            if not data:
+                self.finish()
+                break
+            self._count(len(data))
+            store(data)
+            if remaining > 0:
+                remaining -= len(data)
+        return b"".join(chunks) if fp_out is None else None
+
+    def readline(self, size: int | None = None) -> bytes:
+        """Read one line, or at most ``size`` bytes of it."""
+        chunks: list[bytes] = []
+        while size is None or size > 0:
+            want = self.bufsize if size is None else min(size, self.bufsize)
+            data = self.read(want)
+            if not data:
+                break
+            newline = data.find(b"\n") + 1
+            if newline:
+                chunks.append(data[:newline])
+                rest = data[newline:]
+                # Give back what belongs to the next line; it is counted when re-read.
+                self.buffer = rest + self.buffer
+                self.bytes_read -= len(rest)
+                break
+            chunks.append(data)
+            if size is not None:
+                size -= len(data)
+        return b"".join(chunks)
+
+    def readlines(self, sizehint: int | None = None) -> list[bytes]:
+        """Read lines until the body ends or about ``sizehint`` bytes were read."""
+        if self.length is not None:
+            left = self.length - self.bytes_read
+            sizehint = left if sizehint is None else min(sizehint, left)
+        lines: list[bytes] = []
+        seen = 0
+        while line := self.readline():
+            lines.append(line)
+            seen += len(line)
+            if sizehint is not None and seen >= sizehint:
+                break
+        return lines
+
+    def finish(self) -> None:
+        """Mark the body as read, and collect trailers when the server offers them."""
+        if self.done:
+            return
+        self.done = True
+        read_trailers = getattr(self.fp, "read_trailer_lines", None)
+        if not self.has_trailers or read_trailers is None:
+            return
+        last: bytes | None = None
+        for line in read_trailers():
+            if line[:1] in (b" ", b"\t") and last is not None:
+                self.trailers[last] += b" " + line.strip()
+                continue
+            key, sep, val = line.partition(b":")
+            if not sep:
+                raise HTTPError(400, "Illegal trailer line.")
+            last = key.strip().title()
+            existing = self.trailers.get(last)
+            self.trailers[last] = existing + b", " + val.strip() if existing else val.strip()
+
+
+class RequestBody(Entity):
+    """The entity of the HTTP request (``request.body``).
+
+    :param fp: the raw input (``wsgi.input``), read with ``read(n)`` only.
+    :param headers: the request headers.
+    :param params: dict the processors fill (default: a new one).
+    :param request_params: ``request.params``; :meth:`process` merges the body
+        params into it.
+    :param input_terminated: the server signals the end of the input (WSGI's
+        ``wsgi.input_terminated``), so a body without ``Content-Length`` is read until
+        the input ends.
+    """
+
+    #: Block size used to read the input.
+    bufsize: int = 8 * 1024
+    # No Content-Type means no parsing: the body is left for the handler.
+    default_content_type = ""
+    #: Largest body accepted, in bytes (None or 0: no limit); more answers 413.
+    maxbytes: int | None = None
+
+    def __init__(
+        self,
+        fp: Any,
+        headers: HeaderMap,
+        params: dict[str, Any] | None = None,
+        request_params: dict[str, Any] | None = None,
+        *,
+        input_terminated: bool = False,
+    ) -> None:
+        super().__init__(fp, headers, params)
+        # HTTP/1.1 (RFC 2616 3.7.1): text without a charset is ISO-8859-1.
+        if self.content_type.value.startswith("text/"):
+            known = {c.lower().replace("_", "-") for c in self.attempt_charsets}
+            if not known & {"iso-8859-1", "latin-1"}:
+                self.attempt_charsets.append("ISO-8859-1")
+        self.processors["multipart"] = _old_process_multipart
+        self.request_params: dict[str, Any] = {} if request_params is None else request_params
+        self.input_terminated = input_terminated
+        self._processed = False
+
+    def _reader(self) -> SizedReader:
+        """Wrap the raw input on first use, with the limits configured by then."""
+        if isinstance(self.fp, SizedReader):
+            return self.fp
+        length = self.length
+        if length is None and not self._unbounded():
+            # Without a length or a terminated (de-chunked) input, reading could block
+            # forever on a kept-alive connection: there is no body.
+            length = 0
+        reader = SizedReader(
+            self.fp,
+            length,
+            self.maxbytes,
+            bufsize=self.bufsize,
+            has_trailers="Trailer" in self.headers,
+        )
+        self.fp = reader
+        return reader
+
+    def _unbounded(self) -> bool:
+        chunked = "chunked" in self.headers.get("Transfer-Encoding", "").lower()
+        return chunked or self.input_terminated
+
+    def read(self, size: int | None = None, fp_out: IO[bytes] | None = None) -> bytes | None:
+        """Read ``size`` bytes of the body (all when None), or copy them to ``fp_out``."""
+        return self._reader().read(size, fp_out)
+
+    def readline(self, size: int | None = None) -> bytes:
+        """Read one line of the body."""
+        return self._reader().readline(size)
+
+    def readlines(self, sizehint: int | None = None) -> list[bytes]:
+        """Read the remaining lines of the body."""
+        return self._reader().readlines(sizehint)
+
+    def process(self) -> None:
+        """Parse the body (once) and merge its params into ``request_params``.
+
+        :raises HTTPError: 411 without ``Content-Length`` or ``Transfer-Encoding`` (and
+            no terminated input), 400 for an invalid ``Content-Length``, 413 for a body
+            above :attr:`maxbytes`, and whatever the processor raises.
+        """
+        if self._processed:
+            return
+        self._processed = True
+        headers = self.headers
+        has_length = "Content-Length" in headers
+        if not has_length and "Transfer-Encoding" not in headers and not self.input_terminated:
+            raise HTTPError(411)
+        if has_length and self.length is None and not self._unbounded():
+            raise HTTPError(400, "Invalid Content-Length header.")
+        reader = self._reader()
+        if self.maxbytes and self.length is not None and self.length > self.maxbytes:
+            raise reader._too_large()
+        try:
+            super().process()
+        except BaseException:
+            # A rejected body must not leave its spooled parts open.
+            self.close()
+            raise
+        for key, value in self.params.items():
+            _add_param(self.request_params, key, value)

@@ -1,0 +1,307 @@
+"""Configuration: the global config, namespaces, environments and key validation.
+
+Config keys are dotted; the part before the first dot is the *namespace*.  Global
+namespaces (``server``, ``engine``, ``log``, ``checker``, ``tree``, ``plugins`` and
+whatever plugins add) are applied when the config is updated.  Per-request namespaces
+(``request``, ``response``, ``tools``, ``hooks``, ``error_page``, ``wsgi``) are kept in
+the config dict and turned into a request plan when a path is first served.
+
+Keys are checked when they are set (start-up for config files and mounts): a key in a
+kernel-owned namespace that does not exist, a value of the wrong type, an unknown tool
+or a namespace that looks like a misspelling of a known one raises :class:`ConfigError`
+naming the key.  Namespaces nobody owns are application settings, as in CherryPy
+(``cherrypit.request.config.get("myapp.db_url")``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Callable, Iterable, Mapping
+from typing import IO, Any
+
+from cherrypit._kernel.configfile import as_dict
+from cherrypit._kernel.errors import ConfigError
+
+NamespaceHandler = Callable[[str, Any], None]
+
+#: Namespaces whose keys are stored and applied per request (never at update time).
+REQUEST_NAMESPACES = frozenset({"request", "response", "tools", "hooks", "error_page", "wsgi"})
+
+environments: dict[str, dict[str, Any]] = {
+    "development": {
+        "request.show_tracebacks": True,
+        "request.show_mismatched_params": True,
+    },
+    "staging": {
+        "engine.autoreload.on": False,
+        "checker.on": False,
+        "tools.log_headers.on": False,
+        "request.show_tracebacks": False,
+        "request.show_mismatched_params": False,
+    },
+    "production": {
+        "engine.autoreload.on": False,
+        "checker.on": False,
+        "tools.log_headers.on": False,
+        "request.show_tracebacks": False,
+        "request.show_mismatched_params": False,
+        "log.screen": False,
+    },
+    "embedded": {
+        "engine.autoreload.on": False,
+        "checker.on": False,
+        "tools.log_headers.on": False,
+        "request.show_tracebacks": False,
+        "request.show_mismatched_params": False,
+        "log.screen": False,
+        "engine.SIGHUP": None,
+        "engine.SIGTERM": None,
+    },
+    "test_suite": {
+        "engine.autoreload.on": False,
+        "checker.on": False,
+        "tools.log_headers.on": False,
+        "request.show_tracebacks": True,
+        "request.show_mismatched_params": True,
+        "log.screen": False,
+    },
+}
+
+# Expected types of kernel-owned keys; anything not listed is free-form.
+_BOOL = (bool,)
+_INT_OR_NONE = (int, type(None))
+_KEY_TYPES: dict[str, tuple[type, ...]] = {
+    "request.show_tracebacks": _BOOL,
+    "request.show_mismatched_params": _BOOL,
+    "request.process_request_body": _BOOL,
+    "request.throw_errors": _BOOL,
+    "request.methods_with_bodies": (tuple, list, set, frozenset),
+    "request.body.maxbytes": _INT_OR_NONE,
+    "request.body.max_parts": _INT_OR_NONE,
+    "request.body.max_fields": _INT_OR_NONE,
+    "request.body.max_part_header_size": _INT_OR_NONE,
+    "request.uri_encoding": (str,),
+    "request.trusted_proxies": (tuple, list, set, frozenset),
+    "response.stream": _BOOL,
+    "response.timeout": (int, float),
+    "checker.on": _BOOL,
+    "log.screen": _BOOL,
+    "log.error_file": (str, type(None)),
+    "log.access_file": (str, type(None)),
+    "log.wsgi": _BOOL,
+    "engine.autoreload.on": _BOOL,
+    "engine.autoreload.frequency": (int, float),
+}
+
+_RESPONSE_KEYS = frozenset({"stream", "timeout"})
+_REQUEST_BODY_KEYS = frozenset(
+    {
+        "maxbytes", "max_parts", "max_fields", "max_part_header_size", "processors",
+        "attempt_charsets", "default_content_type", "part_class", "bufsize",
+    }
+)
+
+
+def check_type(key: str, value: Any) -> None:
+    """Raise :class:`ConfigError` when ``value`` has the wrong type for ``key``."""
+    expected = _KEY_TYPES.get(key)
+    if expected is None and key.startswith("tools.") and key.endswith(".on"):
+        expected = _BOOL
+    if expected is not None and not isinstance(value, expected):
+        names = " or ".join(t.__name__ for t in expected)
+        raise ConfigError(f"{key}: expected {names}, got {value!r}")
+
+
+def suggest(name: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.75)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+class NamespaceSet(dict[str, NamespaceHandler]):
+    """Config namespace name → handler called with ``(key, value)``."""
+
+    def __call__(self, config: Mapping[str, Any]) -> None:
+        for key, value in config.items():
+            if "." not in key:
+                continue
+            ns, _, name = key.partition(".")
+            handler = self.get(ns)
+            if handler is None:
+                continue
+            try:
+                handler(name, value)
+            except ConfigError:
+                raise
+            except (AttributeError, KeyError, TypeError, ValueError) as exc:
+                raise ConfigError(f"{key}: {exc}") from exc
+
+
+def request_attribute_names() -> frozenset[str]:
+    from cherrypit._kernel.request import Request
+
+    return frozenset(n for n in dir(Request) if not n.startswith("_"))
+
+
+def check_request_key(key: str, value: Any, tool_exists: Callable[[str], bool]) -> None:
+    """Validate a key of a per-request namespace (``request.*``, ``tools.*``, …)."""
+    ns, _, name = key.partition(".")
+    check_type(key, value)
+    if ns == "request":
+        attr = name.split(".", 1)[0]
+        if attr == "body":
+            sub = name[5:]
+            if sub not in _REQUEST_BODY_KEYS:
+                raise ConfigError(
+                    f"{key}: unknown request body setting{suggest(sub, _REQUEST_BODY_KEYS)}"
+                )
+            return
+        known = request_attribute_names()
+        if attr not in known:
+            raise ConfigError(f"{key}: unknown request attribute{suggest(attr, known)}")
+    elif ns == "response":
+        if name.startswith("headers."):
+            return
+        if name not in _RESPONSE_KEYS:
+            raise ConfigError(
+                f"{key}: unknown response setting{suggest(name, [*_RESPONSE_KEYS, 'headers'])}"
+            )
+    elif ns == "tools":
+        tool = name.split(".", 1)[0]
+        if "." not in name:
+            raise ConfigError(f"{key}: tool settings look like tools.<name>.<setting>")
+        if not tool_exists(tool):
+            raise ConfigError(
+                f"{key}: no tool named {tool!r} (is the plugin that provides it "
+                "installed and enabled? see `cherrypit plugins`)"
+            )
+    elif ns == "hooks":
+        from cherrypit._kernel.hooks import POINTS
+
+        point = name.split(".", 1)[0]
+        if point not in POINTS:
+            raise ConfigError(f"{key}: unknown hook point{suggest(point, POINTS)}")
+    elif ns == "error_page":
+        if name != "default" and not name.isdigit():
+            raise ConfigError(f"{key}: error_page keys are a status code or 'default'")
+
+
+class Config(dict[str, Any]):
+    """The global (site-wide) config: ``cherrypit.config``.
+
+    ``update()`` takes a dict, a filename or an open file.  ``environment`` expands to
+    its preset keys (explicit keys win).  Keys of owned namespaces are applied
+    through their handlers, then everything is stored.
+    """
+
+    defaults: dict[str, Any] = {
+        "tools.log_tracebacks.on": True,
+        "tools.log_headers.on": True,
+        "tools.trailing_slash.on": True,
+        "tools.encode.on": True,
+    }
+    environments = environments
+
+    def __init__(self, file: str | None = None, **kwargs: Any) -> None:
+        super().__init__()
+        self.namespaces = NamespaceSet()
+        #: Called with a namespace name nobody owns yet; may load plugins and return
+        #: True if the namespace now exists.
+        self.on_unknown_namespace: Callable[[str], bool] | None = None
+        #: Tells whether a tool name exists (set by the kernel; loads plugins lazily).
+        self.tool_exists: Callable[[str], bool] = lambda name: True
+        #: Bumped on every change; request plans cached under an older version are stale.
+        self.version = 0
+        #: Files read by update(), for the autoreloader to watch.
+        self.files: list[str] = []
+        self.reset()
+        if file is not None:
+            self.update(file)
+        if kwargs:
+            self.update(kwargs)
+
+    def reset(self) -> None:
+        """Return to the default settings (plugin namespaces stay registered)."""
+        self.clear()
+        dict.update(self, self.defaults)
+        self.version += 1
+
+    def __call__(self, **kwargs: Any) -> Callable[[Any], Any]:
+        """Decorator: ``@cherrypit.config(**{'tools.gzip.on': True})`` sets ``_cp_config``."""
+
+        def decorate(f: Any) -> Any:
+            if not hasattr(f, "_cp_config") or "_cp_config" not in vars(f):
+                f._cp_config = {}
+            f._cp_config.update(kwargs)
+            return f
+
+        return decorate
+
+    def update(  # type: ignore[override]
+        self, config: Mapping[str, Any] | str | os.PathLike[str] | IO[str] = (), **kw: Any
+    ) -> None:
+        """Update from a dict, a config filename or an open config file."""
+        if isinstance(config, (str, os.PathLike)):
+            self.files.append(os.fspath(config))
+        data = dict(as_dict(config)) if not isinstance(config, Mapping) else dict(config)
+        data.update(kw)
+        section = data.get("global")
+        if isinstance(section, dict):
+            data = dict(section)
+        else:
+            # Path sections belong to an application (tree.mount), not to the site.
+            data = {k: v for k, v in data.items() if not k.startswith("/")}
+        if "tools.staticdir.dir" in data:
+            data["tools.staticdir.section"] = "global"
+        self._apply(data)
+
+    def _apply(self, data: dict[str, Any]) -> None:
+        env = data.get("environment")
+        if env:
+            if env not in self.environments:
+                raise ConfigError(
+                    f"environment: unknown environment {env!r}{suggest(env, self.environments)}"
+                )
+            for key, value in self.environments[env].items():
+                data.setdefault(key, value)
+        # plugins.* first: it decides which plugins (and so namespaces) exist.
+        ordered = sorted(data.items(), key=lambda kv: not kv[0].startswith("plugins."))
+        for key, value in ordered:
+            self.check_key(key, value)
+        dict.update(self, data)
+        self.version += 1
+        for key, value in ordered:
+            ns, dot, name = key.partition(".")
+            if not dot or ns in REQUEST_NAMESPACES:
+                continue
+            handler = self.namespaces.get(ns)
+            if handler is None:
+                continue
+            try:
+                handler(name, value)
+            except ConfigError:
+                raise
+            except (AttributeError, KeyError, TypeError, ValueError) as exc:
+                raise ConfigError(f"{key}: {exc}") from exc
+
+    def check_key(self, key: str, value: Any) -> None:
+        """Validate one key (raises :class:`ConfigError` naming it)."""
+        ns, dot, _ = key.partition(".")
+        if not dot:
+            return
+        check_type(key, value)
+        if ns in REQUEST_NAMESPACES:
+            check_request_key(key, value, self.tool_exists)
+            return
+        if ns in self.namespaces:
+            return
+        if self.on_unknown_namespace is not None and self.on_unknown_namespace(ns):
+            return
+        known = [*self.namespaces, *REQUEST_NAMESPACES]
+        hint = suggest(ns, known)
+        if hint:
+            raise ConfigError(f"{key}: unknown config namespace {ns!r}{hint}")
+
+    def touch(self) -> None:
+        """Mark the config changed (invalidates cached request plans)."""
+        self.version += 1

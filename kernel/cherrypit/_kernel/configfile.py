@@ -1,0 +1,160 @@
+"""Reading CherryPy-style INI config files, whose values are Python expressions.
+
+``[global]`` and ``[/path]`` sections; every value is a Python expression such as
+``8080``, ``"text"``, ``[1, 2]``, ``6 * 7`` or ``cherrypy.dispatch.MethodDispatcher()``.
+Like CherryPy, names are resolved from builtins or imported as modules, so a config
+file is trusted code: never load one from an untrusted source.  ``%(key)s``
+interpolation between keys of a file works as in :mod:`configparser`.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import configparser
+import importlib
+import operator
+import os
+from collections.abc import Callable
+from typing import IO, Any
+
+from cherrypit._kernel.errors import ConfigError
+
+_BINOPS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
+    ast.BitOr: operator.or_,
+    ast.BitAnd: operator.and_,
+    ast.BitXor: operator.xor,
+    ast.LShift: operator.lshift,
+    ast.RShift: operator.rshift,
+}
+_UNARYOPS: dict[type[ast.unaryop], Callable[[Any], Any]] = {
+    ast.USub: operator.neg,
+    ast.UAdd: operator.pos,
+    ast.Not: operator.not_,
+    ast.Invert: operator.invert,
+}
+
+
+def _resolve_name(name: str) -> Any:
+    """A bare name: a builtin, or an importable top-level module."""
+    if hasattr(builtins, name):
+        return getattr(builtins, name)
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        raise NameError(f"name {name!r} is neither a builtin nor an importable module") from None
+
+
+def _attribute(node: ast.Attribute) -> Any:
+    # Walk dotted names left to right, importing submodules as needed so that
+    # ``cherrypy.lib.static.serve_file`` works without earlier imports.
+    parts: list[str] = []
+    cur: ast.expr = node
+    while isinstance(cur, ast.Attribute):
+        parts.append(cur.attr)
+        cur = cur.value
+    if not isinstance(cur, ast.Name):
+        return getattr(_evaluate(node.value), node.attr)
+    parts.append(cur.id)
+    parts.reverse()
+    obj = _resolve_name(parts[0])
+    dotted = parts[0]
+    for part in parts[1:]:
+        dotted += "." + part
+        if hasattr(obj, part):
+            obj = getattr(obj, part)
+        else:
+            obj = importlib.import_module(dotted)
+    return obj
+
+
+def _evaluate(node: ast.AST) -> Any:
+    if isinstance(node, ast.Expression):
+        return _evaluate(node.body)
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.List):
+        return [_evaluate(e) for e in node.elts]
+    if isinstance(node, ast.Tuple):
+        return tuple(_evaluate(e) for e in node.elts)
+    if isinstance(node, ast.Set):
+        return {_evaluate(e) for e in node.elts}
+    if isinstance(node, ast.Dict):
+        return {
+            _evaluate(k) if k is not None else None: _evaluate(v)
+            for k, v in zip(node.keys, node.values, strict=True)
+        }
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+        return _BINOPS[type(node.op)](_evaluate(node.left), _evaluate(node.right))
+    if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARYOPS:
+        return _UNARYOPS[type(node.op)](_evaluate(node.operand))
+    if isinstance(node, ast.Name):
+        return _resolve_name(node.id)
+    if isinstance(node, ast.Attribute):
+        return _attribute(node)
+    if isinstance(node, ast.Call):
+        func = _evaluate(node.func)
+        args = [_evaluate(a) for a in node.args]
+        kwargs = {kw.arg: _evaluate(kw.value) for kw in node.keywords if kw.arg}
+        return func(*args, **kwargs)
+    if isinstance(node, ast.Subscript):
+        return _evaluate(node.value)[_evaluate(node.slice)]
+    raise ValueError(f"unsupported expression: {ast.dump(node)[:60]}")
+
+
+def unrepr(text: str) -> Any:
+    """Evaluate one config value.  An empty value is ``None``."""
+    text = text.strip()
+    if not text:
+        return None
+    tree = ast.parse(text, mode="eval")
+    return _evaluate(tree)
+
+
+class _CaseKeepingParser(configparser.ConfigParser):
+    def optionxform(self, optionstr: str) -> str:
+        return optionstr
+
+
+def parse(source: str | os.PathLike[str] | IO[str]) -> dict[str, dict[str, Any]]:
+    """Read a config file (path or open text file) into ``{section: {key: value}}``.
+
+    Raises :class:`ConfigError` naming the file, section and key of a bad value.
+    """
+    parser = _CaseKeepingParser(interpolation=configparser.BasicInterpolation())
+    if hasattr(source, "read"):
+        name = getattr(source, "name", "<config>")
+        parser.read_file(source, source=str(name))  # type: ignore[arg-type]
+    else:
+        name = os.fspath(source)
+        if not os.path.exists(name):
+            raise ConfigError(f"config file not found: {name}")
+        with open(name, encoding="utf-8") as f:
+            parser.read_file(f, source=name)
+    result: dict[str, dict[str, Any]] = {}
+    for section in parser.sections():
+        values: dict[str, Any] = {}
+        for key in parser.options(section):
+            raw = parser.get(section, key, raw=False)
+            try:
+                values[key] = unrepr(raw)
+            except Exception as exc:
+                raise ConfigError(
+                    f"{name}: [{section}] {key} = {raw!r}: cannot evaluate value: {exc}"
+                ) from exc
+        result[section] = values
+    return result
+
+
+def as_dict(config: str | os.PathLike[str] | IO[str] | dict[str, Any]) -> dict[str, Any]:
+    """Accept a dict, a filename or an open file; return a dict."""
+    if isinstance(config, dict):
+        return config
+    return parse(config)

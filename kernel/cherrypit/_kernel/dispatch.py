@@ -1,0 +1,547 @@
+"""Object dispatch: the URL path is a walk through attributes of the root object.
+
+``/a/b/c`` looks up ``root.a.b.c``; ``index`` serves a path ending in ``/`` (or the
+node itself), ``default`` catches what is left, remaining segments become positional
+arguments and query/body parameters keyword arguments.  ``_cp_dispatch(vpath)`` lets a
+node choose the next node, and :func:`popargs` turns segments into parameters.
+
+The dispatcher returns the handler plus the *config trail*: the ``_cp_config`` dicts
+of the nodes walked and the application's ``[/path]`` sections met on the way.  The
+application merges a trail once and caches the result (see ``plan.py``).
+"""
+
+from __future__ import annotations
+
+import inspect
+import string
+import sys
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from cherrypit._kernel import serving
+from cherrypit._kernel.errors import CherryPyException, HTTPError, NotFound
+from cherrypit._kernel.httputil import urljoin
+
+if TYPE_CHECKING:
+    from cherrypit._kernel.request import Request
+
+__all__ = [
+    "Dispatcher",
+    "LateParamPageHandler",
+    "MethodDispatcher",
+    "PageHandler",
+    "RoutesDispatcher",
+    "VirtualHost",
+    "expose",
+    "popargs",
+    "test_callable_spec",
+]
+
+_PUNCTUATION_TO_UNDERSCORE = str.maketrans(string.punctuation, "_" * len(string.punctuation))
+
+
+# --- exposing handlers -----------------------------------------------------------------
+
+def expose(func: Any = None, alias: str | Iterable[str] | None = None) -> Any:
+    """Mark a function, method or class as reachable by URL.
+
+    ``@expose``, ``@expose()``, ``@expose("other_name")`` and
+    ``@expose(["a", "b"])`` all work; aliases add more URL names for the handler in
+    the class body where the decorator is used (``.`` in an alias becomes ``_``).
+    """
+    if isinstance(func, (str, list, tuple)):
+        alias, func = func, None
+    if func is not None and alias is None:
+        func.exposed = True
+        return func
+    # Aliases are written into the namespace of the class being defined: the caller.
+    namespace = sys._getframe(1).f_locals
+
+    def mark(f: Any) -> Any:
+        f.exposed = True
+        if alias is not None:
+            for name in [alias] if isinstance(alias, str) else alias:
+                namespace[name.replace(".", "_")] = f
+        return f
+
+    return mark(func) if func is not None else mark
+
+
+def popargs(*args: str, handler: Any = None) -> Any:
+    """Pop leading path segments into the named request parameters.
+
+    Use as a class decorator (``@popargs("year", "month")``) or assign the result to a
+    class's ``_cp_dispatch``.  With ``handler``, dispatch continues on that object;
+    a callable handler (function or class) is called with the popped values instead
+    and its result is the next node.
+    """
+    names = list(args)
+    call_handler = handler is not None and (callable(handler) or inspect.isclass(handler))
+
+    def decorated(cls_or_self: Any = None, vpath: list[str] | None = None) -> Any:
+        if inspect.isclass(cls_or_self):
+            setattr(cls_or_self, Dispatcher.dispatch_method_name, decorated)
+            return cls_or_self
+        segments = vpath if vpath is not None else []
+        popped: dict[str, str] = {}
+        for name in names:
+            if not segments:
+                break
+            popped[name] = segments.pop(0)
+        if call_handler:
+            return handler(**popped)
+        serving.current().request.params.update(popped)
+        if handler is not None:
+            return handler
+        # This node is the final handler: resolve what is left by attribute, so that
+        # our own _cp_dispatch is not consulted again for the next segment.
+        if segments:
+            return getattr(cls_or_self, segments.pop(0), None)
+        return cls_or_self
+
+    return decorated
+
+
+# --- calling handlers ------------------------------------------------------------------
+
+class PageHandler:
+    """A page handler bound to its positional path arguments."""
+
+    __slots__ = ("args", "callable", "kwargs")
+
+    def __init__(self, callable: Callable[..., Any], *args: Any, **kwargs: Any) -> None:  # noqa: A002
+        self.callable = callable
+        self.args = args
+        self.kwargs = kwargs
+
+    def __call__(self) -> Any:
+        try:
+            return self.callable(*self.args, **self.kwargs)
+        except TypeError:
+            exc = sys.exc_info()[1]
+            try:
+                test_callable_spec(self.callable, self.args, self.kwargs)
+            except HTTPError:
+                raise
+            except Exception:
+                raise exc from None
+            raise
+
+
+class LateParamPageHandler(PageHandler):
+    """A page handler that takes its keyword arguments from ``request.params`` at call time.
+
+    Body parameters are parsed after dispatch, so the parameters are read when the
+    handler is finally called.
+    """
+
+    __slots__ = ()
+
+    def __call__(self) -> Any:
+        request = serving.current().request
+        kwargs = request.params
+        if self.kwargs:
+            kwargs = {**kwargs, **self.kwargs}
+        try:
+            return self.callable(*self.args, **kwargs)
+        except TypeError:
+            exc = sys.exc_info()[1]
+            try:
+                test_callable_spec(self.callable, self.args, kwargs)
+            except HTTPError:
+                raise
+            except Exception:
+                raise exc from None
+            raise
+
+
+def _signature_parts(
+    func: Callable[..., Any],
+) -> tuple[list[str], bool, bool, list[str]]:
+    """(named args, has *args, has **kwargs, names with defaults) of ``func``."""
+    try:
+        sig = inspect.signature(func)
+    except (TypeError, ValueError):
+        sig = inspect.signature(func.__call__)  # type: ignore[operator]
+    names: list[str] = []
+    with_defaults: list[str] = []
+    varargs = varkw = False
+    for p in sig.parameters.values():
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY):
+            names.append(p.name)
+            if p.default is not p.empty:
+                with_defaults.append(p.name)
+        elif p.kind == p.VAR_POSITIONAL:
+            varargs = True
+        elif p.kind == p.VAR_KEYWORD:
+            varkw = True
+    return names, varargs, varkw, with_defaults
+
+
+def test_callable_spec(
+    callable: Callable[..., Any],  # noqa: A002
+    callable_args: tuple[Any, ...],
+    callable_kwargs: dict[str, Any],
+) -> None:
+    """Turn a handler's ``TypeError`` about its arguments into the right HTTP error.
+
+    Missing or surplus path/query parameters are 404 (no such resource); surplus or
+    repeated body parameters are 400 (the client sent a bad form).  Parameter names are
+    shown only when ``request.show_mismatched_params`` is on.
+    """
+    request = serving.current().request
+    show = getattr(request, "show_mismatched_params", False)
+    names, varargs, varkw, with_defaults = _signature_parts(callable)
+    usage = dict.fromkeys(names, 0)
+    surplus_positional = 0
+    surplus_keywords: set[str] = set()
+    for i in range(len(callable_args)):
+        if i < len(names):
+            usage[names[i]] += 1
+        else:
+            surplus_positional += 1
+    for key in callable_kwargs:
+        if key in usage:
+            usage[key] += 1
+        else:
+            surplus_keywords.add(key)
+    for name in with_defaults:
+        if usage[name] == 0:
+            usage[name] = 1
+    missing = [n for n, u in usage.items() if u == 0]
+    repeated = [n for n, u in usage.items() if u > 1]
+
+    if missing:
+        raise HTTPError(404, f"Missing parameters: {','.join(missing)}" if show else None)
+    if not varargs and surplus_positional:
+        raise HTTPError(404)
+    body = getattr(request, "body", None)
+    body_params = set((getattr(body, "params", None) or {}).keys())
+    query_params = set(callable_kwargs) - body_params
+    if repeated:
+        code = 404 if query_params.intersection(repeated) else 400
+        raise HTTPError(
+            code, f"Multiple values for parameters: {','.join(repeated)}" if show else None
+        )
+    if not varkw and surplus_keywords:
+        extra_query = query_params & surplus_keywords
+        if extra_query:
+            raise HTTPError(
+                404,
+                f"Unexpected query string parameters: {', '.join(extra_query)}" if show else None,
+            )
+        extra_body = body_params & surplus_keywords
+        if extra_body:
+            raise HTTPError(
+                400, f"Unexpected body parameters: {', '.join(extra_body)}" if show else None
+            )
+
+
+# --- the object-tree dispatcher --------------------------------------------------------
+
+class Trail:
+    """What the dispatcher found: handler, positional args, config sources, index flag."""
+
+    __slots__ = ("handler", "is_index", "sources", "staticdir_section", "vpath")
+
+    def __init__(
+        self,
+        handler: Any,
+        vpath: list[str],
+        sources: list[dict[str, Any]],
+        is_index: bool | None,
+        staticdir_section: str | None,
+    ) -> None:
+        self.handler = handler
+        self.vpath = vpath
+        self.sources = sources
+        self.is_index = is_index
+        self.staticdir_section = staticdir_section
+
+
+class Dispatcher:
+    """CherryPy's default dispatcher: walk the object tree along the path.
+
+    :param dispatch_method_name: name of the per-node dynamic dispatch method.
+    :param translate: table applied to each segment before attribute lookup
+        (punctuation such as ``.`` and ``-`` becomes ``_`` by default).
+    """
+
+    dispatch_method_name = "_cp_dispatch"
+
+    def __init__(
+        self,
+        dispatch_method_name: str | None = None,
+        translate: dict[int, Any] = _PUNCTUATION_TO_UNDERSCORE,
+    ) -> None:
+        if dispatch_method_name:
+            self.dispatch_method_name = dispatch_method_name
+        self.translate = translate
+
+    def __call__(self, path_info: str) -> None:
+        """Set ``request.handler`` and ``request.config`` for ``path_info``."""
+        request = serving.current().request
+        trail = self.find_trail(request, path_info)
+        request.apply_trail(trail, self._page_handler(trail))
+
+    def _page_handler(self, trail: Trail) -> Any:
+        if trail.handler is None:
+            return NotFound()
+        vpath = [x.replace("%2F", "/") for x in trail.vpath] if trail.vpath else trail.vpath
+        return LateParamPageHandler(trail.handler, *vpath)
+
+    def find_handler(self, path: str) -> tuple[Any, list[str]]:
+        """CherryPy's API: return ``(handler or None, virtual path)`` and set the config."""
+        request = serving.current().request
+        trail = self.find_trail(request, path)
+        request.apply_trail(trail, None)
+        return trail.handler, trail.vpath
+
+    def find_trail(self, request: Request, path: str) -> Trail:  # noqa: C901 - one walk
+        app = request.app
+        root = app.root
+        app_config = app.config
+        dispatch_name = self.dispatch_method_name
+        translate = self.translate
+
+        fullpath = [x for x in path.strip("/").split("/") if x] + ["index"]
+        fullpath_len = len(fullpath)
+
+        # Each trail entry: (node, [config sources], segments left)
+        root_sources: list[dict[str, Any]] = []
+        root_conf = getattr(root, "_cp_config", None)
+        if root_conf:
+            root_sources.append(root_conf)
+        section = app_config.get("/")
+        if section:
+            root_sources.append(section)
+        entries: list[tuple[Any, list[dict[str, Any]], int]] = [
+            (root, root_sources, fullpath_len)
+        ]
+
+        node = root
+        names = fullpath[:]
+        while names:
+            name = names[0]
+            objname = name.translate(translate)
+            sources: list[dict[str, Any]] = []
+            subnode = getattr(node, objname, None) if node is not None else None
+            before = len(names)
+            if subnode is None:
+                dispatch = getattr(node, dispatch_name, None) if node is not None else None
+                if (
+                    dispatch is not None
+                    and callable(dispatch)
+                    and not getattr(dispatch, "exposed", False)
+                    and before > 1
+                ):
+                    # 'index' is ours: _cp_dispatch only sees the real segments.
+                    index_name = names.pop()
+                    subnode = dispatch(vpath=names)
+                    names.append(index_name)
+                else:
+                    names.pop(0)
+            else:
+                names.pop(0)
+            left = len(names)
+            if left > before:
+                raise CherryPyException(
+                    "A vpath segment was added.  Custom dispatchers may only remove "
+                    f"elements.  While trying to process {name} in {fullpath}"
+                )
+            if left == before:
+                # The dispatcher used the segment without popping it.
+                names.pop(0)
+                left -= 1
+            node = subnode
+            if node is not None:
+                conf = getattr(node, "_cp_config", None)
+                if conf:
+                    sources.append(conf)
+            consumed = fullpath_len - before
+            curpath = "/" + "/".join(fullpath[:consumed]) if consumed else ""
+            for seg in fullpath[consumed : fullpath_len - left]:
+                curpath += "/" + seg
+                section = app_config.get(curpath)
+                if section:
+                    sources.append(section)
+            entries.append((node, sources, left))
+
+        def collect(upto: int, extra: dict[str, Any] | None) -> tuple[list[Any], str | None]:
+            merged: list[dict[str, Any]] = []
+            staticdir: str | None = None
+            for node_, srcs, left_ in entries[: upto + 1]:
+                merged.extend(srcs)
+                for s in srcs:
+                    if "tools.staticdir.dir" in s:
+                        staticdir = "/" + "/".join(fullpath[: fullpath_len - left_])
+            if extra:
+                merged.append(extra)
+            return merged, staticdir
+
+        for i in range(len(entries) - 1, -1, -1):
+            candidate, _srcs, left = entries[i]
+            if candidate is None:
+                continue
+            default = getattr(candidate, "default", None)
+            if default is not None and getattr(default, "exposed", False):
+                merged, staticdir = collect(i, getattr(default, "_cp_config", None))
+                return Trail(
+                    default, fullpath[fullpath_len - left : -1], merged,
+                    path.endswith("/"), staticdir,
+                )
+            if getattr(candidate, "exposed", False):
+                merged, staticdir = collect(i, None)
+                return Trail(
+                    candidate, fullpath[fullpath_len - left : -1], merged,
+                    i == len(entries) - 1, staticdir,
+                )
+        merged, staticdir = collect(len(entries) - 1, None)
+        return Trail(None, [], merged, None, staticdir)
+
+
+class MethodDispatcher(Dispatcher):
+    """Dispatch to the method named after the HTTP method (``GET``, ``POST``…).
+
+    The node found by the walk must be exposed; its upper-case methods are the
+    handlers.  Other methods get 405 with an ``Allow`` header; HEAD falls back to GET.
+    """
+
+    def __call__(self, path_info: str) -> None:
+        request = serving.current().request
+        trail = self.find_trail(request, path_info)
+        resource = trail.handler
+        if resource is None:
+            request.apply_trail(trail, NotFound())
+            return
+        methods = [m for m in dir(resource) if m.isupper()]
+        if "GET" in methods and "HEAD" not in methods:
+            methods.append("HEAD")
+        methods.sort()
+        response = serving.current().response
+        response.headers["Allow"] = ", ".join(methods)
+        method = request.method.upper()
+        func = getattr(resource, method, None)
+        if func is None and method == "HEAD":
+            func = getattr(resource, "GET", None)
+        if func is None:
+            request.apply_trail(trail, HTTPError(405))
+            return
+        conf = getattr(func, "_cp_config", None)
+        if conf:
+            trail.sources = [*trail.sources, conf]
+        trail.handler = func
+        request.apply_trail(trail, self._page_handler(trail))
+
+
+class RoutesDispatcher:
+    """Dispatch with the ``routes`` package (install ``cherrypit[routes]``)."""
+
+    def __init__(self, full_result: bool = False, **mapper_options: Any) -> None:
+        try:
+            import routes
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ImportError(
+                "RoutesDispatcher needs the 'routes' package: pip install 'cherrypit[routes]'"
+            ) from exc
+        self.full_result = full_result
+        self.controllers: dict[str, Any] = {}
+        self.mapper = routes.Mapper(**mapper_options)
+        self.mapper.controller_scan = self.controllers.keys
+
+    def connect(self, name: str, route: str, controller: Any, **kwargs: Any) -> None:
+        self.controllers[name] = controller
+        self.mapper.connect(name, route, controller=name, **kwargs)
+
+    def redirect(self, url: str) -> None:
+        from cherrypit._kernel.errors import HTTPRedirect
+
+        raise HTTPRedirect(url)
+
+    def __call__(self, path_info: str) -> None:
+        request = serving.current().request
+        handler, sources = self.find_handler(path_info)
+        trail = Trail(handler, [], sources, None, None)
+        request.apply_trail(trail, LateParamPageHandler(handler) if handler else NotFound())
+
+    def find_handler(self, path_info: str) -> tuple[Any, list[dict[str, Any]]]:
+        import routes
+
+        request = serving.current().request
+        config = routes.request_config()
+        config.mapper = self.mapper
+        if hasattr(request, "wsgi_environ"):
+            config.environ = request.wsgi_environ
+        config.host = request.headers.get("Host", None)
+        config.protocol = request.scheme
+        config.redirect = self.redirect
+        result = self.mapper.match(path_info)
+        config.mapper_dict = result
+        params: dict[str, Any] = {}
+        if result:
+            params = dict(result)
+        if not self.full_result:
+            params.pop("controller", None)
+            params.pop("action", None)
+        request.params.update(params)
+        app = request.app
+        sources: list[dict[str, Any]] = []
+        section = app.config.get("/")
+        if section:
+            sources.append(section)
+        handler = None
+        if result:
+            controller = self.controllers.get(result.get("controller"))
+            if controller is not None:
+                if isinstance(controller, type):
+                    controller = controller()
+                conf = getattr(controller, "_cp_config", None)
+                if conf:
+                    sources.append(conf)
+                action = result.get("action")
+                if action is not None:
+                    handler = getattr(controller, action, None)
+                    conf = getattr(handler, "_cp_config", None)
+                    if conf:
+                        sources.append(conf)
+                else:
+                    handler = controller
+        curpath = ""
+        for atom in path_info.split("/"):
+            if atom:
+                curpath += "/" + atom
+                section = app.config.get(curpath)
+                if section:
+                    sources.append(section)
+        return handler, sources
+
+
+def VirtualHost(  # noqa: N802 - CherryPy's public name
+    next_dispatcher: Any = None, use_x_forwarded_host: bool = True, **domains: str
+) -> Callable[[str], Any]:
+    """Prefix the path with a section chosen by the request's host.
+
+    ``domains`` maps host names (with port if needed) to path prefixes.  The
+    ``X-Forwarded-Host`` header is honoured only when the peer is one of the
+    configured trusted proxies (``request.trusted_proxies``); CherryPy trusted any
+    client.
+    """
+    if next_dispatcher is None:
+        next_dispatcher = Dispatcher()
+
+    def vhost_dispatch(path_info: str) -> Any:
+        request = serving.current().request
+        header = request.headers.get
+        domain = header("Host", "")
+        if use_x_forwarded_host and request.remote.ip in request.trusted_proxies:
+            domain = header("X-Forwarded-Host", domain)
+        prefix = domains.get(domain, "")
+        if prefix:
+            path_info = urljoin(prefix, path_info)
+        result = next_dispatcher(path_info)
+        section = request.config.get("tools.staticdir.section")
+        if section and prefix:
+            request.config["tools.staticdir.section"] = section[len(prefix) :]
+        return result
+
+    return vhost_dispatch

@@ -1,0 +1,363 @@
+"""Exceptions that steer the request cycle, and the default error page.
+
+``HTTPError``, ``HTTPRedirect``, ``NotFound`` and ``InternalRedirect`` keep CherryPy's
+names, arguments and outcomes; the page markup is cherrypit's own.  Anything taken from
+the request and placed into a page is HTML-escaped, and control characters never reach
+a header (see :meth:`HTTPRedirect.__init__`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import sys
+import traceback as _traceback
+import urllib.parse
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from cherrypit._kernel import serving
+from cherrypit._kernel.httputil import valid_status
+
+__all__ = [
+    "CherryPyException",
+    "ConfigError",
+    "HTTPError",
+    "HTTPRedirect",
+    "InternalRedirect",
+    "NotFound",
+    "TimeoutError",
+    "bare_error",
+    "clean_headers",
+    "format_exc",
+    "get_error_page",
+]
+
+VERSION = "0.1.0"
+
+
+class CherryPyException(Exception):
+    """Base class of the exceptions cherrypit raises on purpose."""
+
+
+class ConfigError(CherryPyException, ValueError):
+    """A config key or value is wrong; the message names the key."""
+
+
+class TimeoutError(CherryPyException):  # noqa: A001 - CherryPy's public name
+    """A lock or a response took longer than allowed."""
+
+
+class InternalRedirect(CherryPyException):
+    """Serve another path of the same application instead, inside this request.
+
+    The path is resolved relative to the current ``path_info``; a query string may be
+    given inside the path or as the second argument.  The original request stays
+    reachable as ``request.prev``.
+    """
+
+    def __init__(self, path: str, query_string: str = "") -> None:
+        request = serving.current().request
+        self.request = request
+        self.query_string = query_string
+        if "?" in path:
+            path, self.query_string = path.split("?", 1)
+        self.path = urllib.parse.urljoin(request.path_info, path)
+        super().__init__(self.path, self.query_string)
+
+
+def _default_redirect_status() -> int:
+    # HTTP/1.0 clients do not know 303; 302 is what they act on.
+    return 303 if serving.current().request.protocol >= (1, 1) else 302
+
+
+_REDIRECT_MESSAGES = {
+    300: "This resource can be found at ",
+    301: "This resource has permanently moved to ",
+    302: "This resource resides temporarily at ",
+    303: "This resource can be found at ",
+    307: "This resource has moved temporarily to ",
+    308: "This resource has been moved to ",
+}
+
+_CONTROL_CHARS = "".join(map(chr, [*range(32), 127]))
+_STRIP_CONTROL = str.maketrans("", "", _CONTROL_CHARS)
+
+
+class HTTPRedirect(CherryPyException):
+    """Answer with a 3xx redirect to one or more URLs.
+
+    Relative URLs are joined to the current URL (``cherrypit.url()``).  The status
+    defaults to 303 (302 for HTTP/1.0 clients).  Control characters are removed from
+    the targets so they can never split a header.
+    """
+
+    encoding = "utf-8"
+
+    def __init__(
+        self, urls: str | Iterable[str], status: int | None = None, encoding: str | None = None
+    ) -> None:
+        from cherrypit._kernel.urls import url as current_url
+
+        base = current_url()
+        if isinstance(urls, bytes):
+            urls = urls.decode(encoding or self.encoding)
+        if isinstance(urls, str):
+            urls = [urls]
+        self.urls: list[str] = [
+            urllib.parse.urljoin(base, str(u).translate(_STRIP_CONTROL)) for u in urls
+        ]
+        code = _default_redirect_status() if status is None else int(status)
+        if not 300 <= code <= 399:
+            raise ValueError("status must be between 300 and 399.")
+        self.status = code
+        super().__init__(self.urls, code)
+
+    @property
+    def code(self) -> int:
+        return self.status
+
+    @classmethod
+    def default_status(cls) -> int:  # pragma: no cover - CherryPy compat accessor
+        return _default_redirect_status()
+
+    def set_response(self) -> None:
+        """Write this redirect into the current response."""
+        response = serving.current().response
+        status = self.status
+        response.status = status
+        if status in _REDIRECT_MESSAGES:
+            response.headers["Content-Type"] = "text/html;charset=utf-8"
+            response.headers["Location"] = self.urls[0]
+            prefix = _REDIRECT_MESSAGES[status]
+            lines = [
+                "{}<a href={}>{}</a>.".format(
+                    prefix, _quoteattr(u), html.escape(u, quote=False)
+                )
+                for u in self.urls
+            ]
+            response.body = "<br />\n".join(lines).encode("utf-8")
+            response.headers.pop("Content-Length", None)
+        elif status == 304:
+            for key in (
+                "Allow", "Content-Encoding", "Content-Language", "Content-Length",
+                "Content-Location", "Content-MD5", "Content-Range", "Content-Type",
+                "Expires", "Last-Modified",
+            ):
+                response.headers.pop(key, None)
+            response.body = None
+        elif status == 305:
+            response.headers["Location"] = self.urls[0]
+            response.body = None
+        else:
+            raise ValueError(f"The {status} status code is unknown.")
+
+    def __call__(self) -> None:
+        """Allow ``raise HTTPRedirect(...)`` and ``HTTPRedirect(...)()`` alike."""
+        raise self
+
+
+def _quoteattr(value: str) -> str:
+    # Same quoting rule as xml.sax.saxutils.quoteattr, kept local to avoid the import.
+    value = html.escape(value, quote=False).replace("\n", "&#10;").replace("\r", "&#13;")
+    value = value.replace("\t", "&#9;")
+    if '"' in value:
+        if "'" in value:
+            return '"{}"'.format(value.replace('"', "&quot;"))
+        return f"'{value}'"
+    return f'"{value}"'
+
+
+_STRIP_ON_ERROR = (
+    "Accept-Ranges", "Age", "Allow", "Cache-Control", "Content-Encoding",
+    "Content-Language", "Content-Length", "Content-Location", "Content-MD5",
+    "Last-Modified",
+)
+
+
+def clean_headers(status: int) -> None:
+    """Drop headers that described the original content, not the error page."""
+    headers = serving.current().response.headers
+    for key in _STRIP_ON_ERROR:
+        headers.pop(key, None)
+    if status != 416:
+        headers.pop("Content-Range", None)
+
+
+class HTTPError(CherryPyException):
+    """Answer with an HTTP error status (4xx/5xx) and an error page.
+
+    ``status`` is an int or a string such as ``"418 Short and Stout"``; ``message``
+    replaces the default description on the page (it is HTML-escaped).
+    """
+
+    def __init__(self, status: int | str = 500, message: str | None = None) -> None:
+        self.status = status
+        try:
+            self.code, self.reason, default = valid_status(status)
+        except ValueError as exc:
+            raise self.__class__(500, exc.args[0]) from None
+        if not 400 <= self.code <= 599:
+            raise ValueError("status must be between 400 and 599.")
+        self._message = message or default
+        super().__init__(status, message)
+
+    def set_response(self) -> None:
+        """Write this error (status, headers and page) into the current response."""
+        slot = serving.current()
+        response = slot.response
+        clean_headers(self.code)
+        response.status = self.status
+        tb = format_exc() if slot.request.show_tracebacks else None
+        response.body = get_error_page(self.status, traceback=tb, message=self._message)
+        _pad_short_error_body(self.code)
+
+    def __call__(self) -> None:
+        """Raise this error: lets an instance stand in for a page handler."""
+        raise self
+
+    def get_error_page(self, *args: Any, **kwargs: Any) -> bytes:
+        return get_error_page(*args, **kwargs)
+
+    @classmethod
+    @contextlib.contextmanager
+    def handle(
+        cls,
+        exception: type[BaseException] | tuple[type[BaseException], ...],
+        status: int | str = 500,
+        message: str = "",
+    ) -> Iterator[None]:
+        """Turn ``exception`` raised inside the ``with`` block into this HTTP error."""
+        try:
+            yield
+        except exception as exc:
+            raise cls(status, message or str(exc)) from exc
+
+
+class NotFound(HTTPError):
+    """404 for ``path`` (default: the current request's full path)."""
+
+    def __init__(self, path: str | None = None) -> None:
+        if path is None:
+            request = serving.current().request
+            path = request.script_name + request.path_info
+        self.args = (path,)
+        super().__init__(404, f"The path '{path}' was not found.")
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>{status}</title>
+  <style>
+    body {{ font-family: sans-serif; margin: 2em; }}
+    #traceback {{ color: #a00; white-space: pre-wrap; }}
+    footer {{ margin-top: 2em; border-top: 1px solid #888; font-size: small; }}
+  </style>
+</head>
+<body>
+  <h2>{status}</h2>
+  <p>{message}</p>
+  <pre id="traceback">{traceback}</pre>
+  <footer>cherrypit {version}</footer>
+</body>
+</html>
+"""
+
+# Some browsers replace short error bodies by their own "friendly" page; padding the
+# body above these sizes keeps the application's message visible.
+_FRIENDLY_ERROR_SIZES = {
+    400: 512, 403: 256, 404: 512, 405: 256, 406: 512, 408: 512,
+    409: 512, 410: 256, 500: 512, 501: 512, 505: 512,
+}
+
+
+def _pad_short_error_body(code: int) -> None:
+    size = _FRIENDLY_ERROR_SIZES.get(code)
+    if not size:
+        return
+    response = serving.current().response
+    content = response.collapse_body()
+    if content and len(content) <= size:
+        content += b" " * (size + 1 - len(content))
+        response.body = content
+        response.headers["Content-Length"] = str(len(content))
+
+
+def get_error_page(status: int | str, **kwargs: Any) -> bytes:
+    """Render the error page for ``status``, honouring ``error_page.*`` config.
+
+    Keyword arguments: ``message``, ``traceback``, ``version``.  The values are
+    HTML-escaped before they reach a template or an error-page callable.
+    """
+    code, reason, default_message = valid_status(status)
+    values: dict[str, str] = {
+        "status": f"{code} {reason}",
+        "message": default_message,
+        "traceback": "",
+        "version": VERSION,
+    }
+    for key, value in kwargs.items():
+        if value is not None:
+            values[key] = str(value)
+    for key, value in list(values.items()):
+        values[key] = html.escape(value, quote=False)
+
+    request = serving.current().request
+    pages: dict[Any, Any] = request.error_page
+    custom = pages.get(code) or pages.get("default")
+    response = serving.current().response
+    response.headers["Content-Type"] = "text/html;charset=utf-8"
+    if custom:
+        try:
+            if callable(custom):
+                result = custom(**values)
+                if isinstance(result, bytes):
+                    return result
+                if isinstance(result, str):
+                    return result.encode("utf-8")
+                return b"".join(
+                    c if isinstance(c, bytes) else str(c).encode("utf-8") for c in result
+                )
+            with open(custom, encoding="utf-8") as template:
+                return (template.read() % values).encode("utf-8")
+        except Exception:
+            failure = _format_one_line(sys.exc_info()[1])
+            values["message"] += (
+                "<br />In addition, the custom error page failed:\n<br />"
+                + html.escape(failure, quote=False)
+            )
+    return _PAGE.format(**values).encode("utf-8")
+
+
+def _format_one_line(exc: BaseException | None) -> str:
+    if exc is None:
+        return ""
+    return "".join(_traceback.format_exception_only(type(exc), exc)).strip()
+
+
+def format_exc(exc: BaseException | None = None) -> str:
+    """The current exception's traceback as a string ('' outside an ``except``)."""
+    if exc is None:
+        exc = sys.exc_info()[1]
+    if exc is None:
+        return ""
+    return "".join(_traceback.format_exception(type(exc), exc, exc.__traceback__))
+
+
+def bare_error(extrabody: str | bytes | None = None) -> tuple[str, list[tuple[str, str]], list[bytes]]:
+    """A minimal 500 answer (status, headers, body) for when the cycle itself failed."""
+    body = b"Unrecoverable error in the server."
+    if extrabody is not None:
+        if isinstance(extrabody, str):
+            extrabody = extrabody.encode("utf-8")
+        body += b"\n" + extrabody
+    return (
+        "500 Internal Server Error",
+        [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))],
+        [body],
+    )
+
+
+ErrorPageCallable = Callable[..., "str | bytes | Iterable[str | bytes]"]

@@ -1,0 +1,108 @@
+"""The whole plugin contract of cherrypit.
+
+Every hook a plugin may implement is declared here, with its arguments and when it
+is called.  Plugins are found through the ``cherrypit.plugins`` entry-point group
+(first-party plugins included) and wired once, at start-up: none of these hooks is
+called on the per-request hot path.
+
+A plugin is any module or object carrying functions decorated with
+:data:`cherrypit.plugin.hookimpl` whose names match the specs below.  Implement only
+the hooks you need; the argument names must match the spec (pluggy checks them), but
+you may accept a subset of them.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from cherrypit._kernel.engine import Engine
+    from cherrypit._kernel.tools import Toolbox
+
+PROJECT = "cherrypit"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+#: A config namespace handler: called with ``(key_without_namespace, value)`` for each
+#: key of the namespace that is set.  Raise :class:`cherrypit.ConfigError` (or
+#: ``KeyError``/``TypeError``/``ValueError``) to reject a key; the error is reported
+#: at start-up together with the full key.
+NamespaceHandler = Callable[[str, Any], None]
+
+
+@hookspec
+def cherrypit_register_tools(toolbox: Toolbox) -> None:
+    """Add request tools to ``toolbox`` (``toolbox.gzip = Tool(...)``).
+
+    Called once, when plugins are loaded, and again whenever the toolbox is rebuilt
+    (for instance after ``plugins.disable`` changed).  The tool names become the
+    config keys ``tools.<name>.*`` and the decorators ``cherrypit.tools.<name>()``.
+    Two plugins that claim the same tool name are a start-up error naming both.
+    """
+
+
+@hookspec
+def cherrypit_config_namespaces() -> Mapping[str, NamespaceHandler]:
+    """Return global config namespaces this plugin owns, e.g. ``{"server": handler}``.
+
+    ``cherrypit.config.update({"server.socket_port": 8080})`` then calls
+    ``handler("socket_port", 8080)``.  A key whose namespace nobody owns is stored
+    in the config dict (CherryPy's behaviour for application settings) unless its
+    namespace looks like a misspelling of a known one, which is an error.
+    """
+
+
+@hookspec
+def cherrypit_app_namespaces() -> Mapping[str, NamespaceHandler]:
+    """Return application config namespaces (applied from an app's ``[/]`` section).
+
+    Handlers are called with ``(key, value)``; use ``cherrypit.request.app`` is not
+    available here: the application is passed as the handler's ``__self__`` when it
+    is a bound method, otherwise look it up from the mount call.
+    """
+
+
+@hookspec
+def cherrypit_engine_setup(engine: Engine) -> None:
+    """Attach this plugin's listeners to the engine bus.
+
+    Called once per plugin, when plugins are loaded and before the engine starts.
+    Typical uses: subscribe a server adapter to ``start``/``stop``, start a cleanup
+    :class:`~cherrypit.process.plugins.Monitor`, reopen log files on ``graceful``.
+    """
+
+
+@hookspec
+def cherrypit_engine_teardown(engine: Engine) -> None:
+    """Undo :func:`cherrypit_engine_setup` (unsubscribe listeners).
+
+    Called when a plugin is disabled after it was loaded, and by test helpers that
+    reset the global engine.
+    """
+
+
+@hookspec
+def cherrypit_add_cli_commands(subparsers: argparse._SubParsersAction[Any]) -> None:
+    """Add sub-commands to the ``cherrypit`` command line.
+
+    Each added parser must set ``func`` with ``parser.set_defaults(func=callable)``;
+    the callable receives the parsed :class:`argparse.Namespace` and returns an exit
+    status.
+    """
+
+
+@hookspec(firstresult=True)
+def cherrypit_compat_attribute(module: str, name: str) -> Any:
+    """Resolve a CherryPy compatibility name that a plugin owns.
+
+    ``module`` is the dotted compat module (``"cherrypit"``, ``"cherrypit.lib.static"``,
+    ``"cherrypit._cpserver"``, ...) and ``name`` the attribute asked for.  Return the
+    object, or ``None`` when this plugin does not provide it.  Lets
+    ``cherrypit.server``, ``cherrypit.lib.static.serve_file`` and the like be backed
+    by plugins without the kernel importing them.
+    """

@@ -1,0 +1,735 @@
+"""HTTP helpers: header maps and elements, status lines, query strings, ranges, dates.
+
+This is the behaviour of CherryPy 18's ``cherrypy.lib.httputil`` (reachable under that
+path as :mod:`cherrypit.lib.httputil`), implemented from the standard library only.
+Where cherrypit parts from CherryPy, the function's docstring says so; each such
+difference either follows the RFC where CherryPy misbehaves or closes a security hole.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import email.utils
+import math
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any, Self, TypeVar, overload
+from urllib.parse import unquote_plus
+
+if TYPE_CHECKING:
+    from _collections_abc import dict_values
+
+__all__ = [
+    "AcceptElement",
+    "HTTPDate",
+    "HeaderElement",
+    "HeaderMap",
+    "Host",
+    "SanitizedHost",
+    "decode_TEXT",
+    "decode_TEXT_maybe",
+    "get_ranges",
+    "header_elements",
+    "parse_http_date",
+    "parse_query_string",
+    "protocol_from_http",
+    "response_codes",
+    "urljoin",
+    "urljoin_bytes",
+    "valid_status",
+]
+
+_T = TypeVar("_T")
+
+# --------------------------------------------------------------------------- statuses
+
+#: ``{code: (reason phrase, one-line description)}`` for every status the standard
+#: library knows.  :func:`valid_status` and the default error page read it.
+response_codes: dict[int, tuple[str, str]] = {
+    status.value: (status.phrase, status.description) for status in HTTPStatus
+}
+# The stdlib descriptions of these two are terse; error pages show them to end users.
+response_codes[500] = (
+    "Internal Server Error",
+    "The server hit an unexpected condition and could not complete the request.",
+)
+response_codes[503] = (
+    "Service Unavailable",
+    "The server cannot handle the request right now, because it is overloaded or "
+    "down for maintenance. Please try again later.",
+)
+
+
+def valid_status(status: int | str | None) -> tuple[int, str, str]:
+    """Split a response status into ``(code, reason, message)``.
+
+    :param status: ``None`` or ``''`` (meaning 200), an int or :class:`http.HTTPStatus`,
+        or a string holding a code and optionally a reason (``'404'``,
+        ``'404 Gone Fishing'``).
+    :returns: the numeric code, the reason phrase (the one given, else the standard
+        one, else ``''``) and a one-line description of the code (``''`` if unknown).
+    :raises ValueError: if the code is not numeric or lies outside 100-599.
+    """
+    if not status:
+        status = 200
+    reason: str | None = None
+    raw_code: Any = status
+    if isinstance(status, str):
+        raw_code, _, given = status.partition(" ")
+        reason = given.strip() or None
+    try:
+        code = int(raw_code)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"Illegal response status from server ({raw_code!r} is non-numeric)."
+        ) from None
+    if not 100 <= code <= 599:
+        raise ValueError(f"Illegal response status from server ({code!r} is out of range).")
+    default_reason, message = response_codes.get(code, ("", ""))
+    return code, default_reason if reason is None else reason, message
+
+
+# ------------------------------------------------------------------------ small helpers
+
+
+def HTTPDate(timeval: float | None = None) -> str:
+    """Format a POSIX timestamp (default: now) as an HTTP date (RFC 7231 IMF-fixdate).
+
+    :param timeval: seconds since the epoch, or ``None`` for the current time.
+    :returns: for instance ``'Thu, 01 Jan 1970 00:00:00 GMT'``.
+    """
+    return email.utils.formatdate(timeval, usegmt=True)
+
+
+def parse_http_date(value: str | None) -> float | None:
+    """Read an HTTP date in any of the three formats RFC 7231 allows.
+
+    :param value: a header value such as an ``If-Modified-Since`` date.
+    :returns: seconds since the epoch, or ``None`` if the value is missing or unreadable.
+    """
+    if not value:
+        return None
+    try:
+        parsed = email.utils.parsedate_tz(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if parsed is None:
+        return None
+    try:
+        return float(email.utils.mktime_tz(parsed))
+    except (OverflowError, ValueError):
+        return None
+
+
+def urljoin(*atoms: str) -> str:
+    """Join URL path pieces with single slashes, ignoring empty pieces.
+
+    Joins ``SCRIPT_NAME`` and ``PATH_INFO`` correctly even when either is empty; the
+    result is never empty (``'/'`` at least).
+    """
+    url = "/".join([atom for atom in atoms if atom])
+    while "//" in url:
+        url = url.replace("//", "/")
+    return url or "/"
+
+
+def urljoin_bytes(*atoms: bytes) -> bytes:
+    """Like :func:`urljoin`, for byte strings."""
+    url = b"/".join([atom for atom in atoms if atom])
+    while b"//" in url:
+        url = url.replace(b"//", b"/")
+    return url or b"/"
+
+
+def protocol_from_http(protocol_str: str) -> tuple[int, int]:
+    """Turn ``'HTTP/1.1'`` into ``(1, 1)``.
+
+    :raises ValueError: if the version is not of the form ``major.minor``.
+    """
+    major, _, minor = protocol_str[5:].partition(".")
+    return int(major), int(minor)
+
+
+# ---------------------------------------------------------------------------- ranges
+
+
+def get_ranges(headervalue: str | None, content_length: int) -> list[tuple[int, int]] | None:
+    """Read a ``Range`` header into slice bounds.
+
+    ``bytes=3-6`` becomes ``[(3, 7)]``: each pair is ``(start, stop)`` with ``stop``
+    exclusive, ready for ``body[start:stop]``.
+
+    :param headervalue: the ``Range`` header value, or ``None`` when absent.
+    :param content_length: the full length of the representation.
+    :returns: ``None`` when the header must be ignored (absent, not a byte range, or
+        syntactically invalid: serve the whole body with 200); ``[]`` when every range
+        is unsatisfiable (answer 416); otherwise the satisfiable ranges in header order.
+
+    Differences from CherryPy, all per RFC 7233: a last-byte position past the end is
+    clamped to the end (CherryPy returned a ``stop`` beyond ``content_length``); a
+    malformed header or a unit other than ``bytes`` is ignored (CherryPy raised
+    ``ValueError`` or read it as bytes), and so is a header holding a spec whose last
+    position is before its first even when that first position is past the end
+    (CherryPy skipped it); a zero-length suffix (``bytes=-0``) and any range of an
+    empty representation are unsatisfiable.
+    """
+    if not headervalue:
+        return None
+    unit, sep, specs = headervalue.partition("=")
+    if not sep or unit.strip().lower() != "bytes":
+        return None
+    result: list[tuple[int, int]] = []
+    for spec in specs.split(","):
+        first, dash, last = spec.strip().partition("-")
+        if not dash:
+            return None
+        first, last = first.strip(), last.strip()
+        if first:
+            if not first.isdigit() or (last and not last.isdigit()):
+                return None
+            start = int(first)
+            end = int(last) if last else content_length - 1
+            if last and end < start:
+                # An invalid spec voids the whole header (RFC 7233 section 3.1).
+                return None
+            if start >= content_length:
+                continue
+            result.append((start, min(end, content_length - 1) + 1))
+        else:
+            if not last.isdigit():
+                return None
+            suffix = int(last)
+            if suffix == 0 or content_length == 0:
+                continue
+            result.append((max(content_length - suffix, 0), content_length))
+    return result
+
+
+# ------------------------------------------------------------------- header elements
+
+
+def _split_outside_quotes(text: str, separator: str) -> list[str]:
+    """Split ``text`` at ``separator`` characters that are not inside a quoted string."""
+    if '"' not in text:
+        return text.split(separator)
+    parts: list[str] = []
+    start = 0
+    quoted = False
+    escaped = False
+    for index, char in enumerate(text):
+        if escaped:
+            escaped = False
+        elif quoted and char == "\\":
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+        elif char == separator and not quoted:
+            parts.append(text[start:index])
+            start = index + 1
+    parts.append(text[start:])
+    return parts
+
+
+def _parse_params(pieces: Iterable[str], params: dict[str, str]) -> None:
+    """Add ``name=value`` pieces to ``params`` (names lower-cased, quotes removed)."""
+    for piece in pieces:
+        name, eq, value = piece.partition("=")
+        if not eq:
+            continue
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = value[1:-1].replace("\\\\", "\\").replace('\\"', '"')
+        params[name.strip().lower()] = value
+
+
+class HeaderElement:
+    """One element of a comma-separated header value: ``value;name=param;...``.
+
+    Elements order by :attr:`value`; two elements are equal when their value and
+    parameters are.
+    """
+
+    __slots__ = ("params", "value")
+
+    def __init__(self, value: str, params: dict[str, str] | None = None) -> None:
+        #: The element's main token, such as ``'text/html'``.
+        self.value = value
+        #: Its parameters, names lower-cased, values unquoted.
+        self.params: dict[str, str] = {} if params is None else params
+
+    def __str__(self) -> str:
+        return self.value + "".join(f";{name}={value}" for name, value in self.params.items())
+
+    def __bytes__(self) -> bytes:
+        return str(self).encode("ISO-8859-1")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.value!r}, {self.params!r})"
+
+    def __lt__(self, other: HeaderElement) -> bool:
+        return self.value < other.value
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, HeaderElement):
+            return NotImplemented
+        return self.value == other.value and self.params == other.params
+
+    def __hash__(self) -> int:
+        return hash(self.value)
+
+    @staticmethod
+    def parse(elementstr: str) -> tuple[str, dict[str, str]]:
+        """Split ``'token;key=val'`` into ``('token', {'key': 'val'})``.
+
+        Semicolons inside quoted parameter values do not split; parameters without
+        ``=`` are dropped.
+        """
+        pieces = _split_outside_quotes(elementstr, ";")
+        params: dict[str, str] = {}
+        _parse_params(pieces[1:], params)
+        return pieces[0].strip(), params
+
+    @classmethod
+    def from_str(cls, elementstr: str) -> Self:
+        """Build an element from its text form ``'token;key=val'``."""
+        value, params = cls.parse(elementstr)
+        return cls(value, params)
+
+
+_Q_SEPARATOR = re.compile(r"; *q *=")
+
+
+class AcceptElement(HeaderElement):
+    """An element of an ``Accept*`` or ``TE`` header, which carries a quality value.
+
+    As in CherryPy, the *less* preferred element sorts lower: ``sorted(elements,
+    reverse=True)`` (what :func:`header_elements` does) puts the favourite first.
+    Elements of equal quality order by their text.
+
+    The ``q`` parameter is kept in :attr:`params` as a string (CherryPy kept a nested
+    :class:`HeaderElement`); accept-extension parameters that follow it are added to
+    :attr:`params` after ``q``, so ``str()`` gives the same text as CherryPy.
+    """
+
+    __slots__ = ()
+
+    @classmethod
+    def from_str(cls, elementstr: str) -> Self:
+        """Build an element, separating the media range from ``q`` and its extensions."""
+        media_range, *accept_params = _Q_SEPARATOR.split(elementstr, maxsplit=1)
+        value, params = cls.parse(media_range)
+        if accept_params:
+            pieces = _split_outside_quotes(accept_params[0], ";")
+            params["q"] = pieces[0].strip()
+            _parse_params(pieces[1:], params)
+        return cls(value, params)
+
+    @property
+    def qvalue(self) -> float:
+        """The quality (preference) of this element; 1.0 when no ``q`` was given.
+
+        :raises cherrypit.HTTPError: 400 if ``q`` is not a finite number.
+        """
+        raw = self.params.get("q", "1")
+        try:
+            quality = float(raw)
+        except ValueError:
+            quality = math.nan
+        if not math.isfinite(quality):
+            # errors.py imports this module, hence the late import.
+            from cherrypit._kernel.errors import HTTPError
+
+            raise HTTPError(400, f"Malformed HTTP header: `{self}`")
+        return quality
+
+    def __lt__(self, other: HeaderElement) -> bool:
+        if not isinstance(other, AcceptElement):
+            return super().__lt__(other)
+        mine, theirs = self.qvalue, other.qvalue
+        if mine == theirs:
+            return str(self) < str(other)
+        return mine < theirs
+
+
+def header_elements(fieldname: str, fieldvalue: str | None) -> list[HeaderElement]:
+    """Parse a comma-separated header into elements, most significant first.
+
+    :param fieldname: the title-cased header name; ``Accept*`` and ``TE`` give
+        :class:`AcceptElement` objects sorted by quality, highest first, other headers
+        give :class:`HeaderElement` objects sorted by value, descending (CherryPy's order).
+    :param fieldvalue: the header value; ``None`` or empty gives ``[]``.
+    :raises cherrypit.HTTPError: 400 for an ``Accept*`` element with an invalid ``q``.
+
+    Empty list elements (``'a,,b'``) are skipped, as RFC 7230 section 7 asks.
+    """
+    if not fieldvalue:
+        return []
+    factory = (
+        AcceptElement if fieldname.startswith("Accept") or fieldname == "TE" else HeaderElement
+    )
+    result = [
+        factory.from_str(element)
+        for element in _split_outside_quotes(fieldvalue, ",")
+        if element.strip()
+    ]
+    # reversed(sorted()) rather than sort(reverse=True): it keeps CherryPy's order
+    # among equal elements.
+    return list(reversed(sorted(result)))
+
+
+# ------------------------------------------------------------------------- RFC 2047
+
+_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
+_BETWEEN_WORDS = re.compile(r"\s+")
+
+
+def _decode_word(charset: str, encoding: str, text: str) -> str | None:
+    try:
+        if encoding in "bB":
+            raw = base64.b64decode(text + "=" * (-len(text) % 4))
+        else:
+            raw = binascii.a2b_qp(text.encode("ascii"), header=True)
+        return raw.decode(charset.partition("*")[0], "replace")
+    except (ValueError, LookupError, binascii.Error):
+        return None
+
+
+def decode_TEXT(value: str) -> str:
+    """Decode RFC 2047 encoded words (``=?utf-8?q?f=C3=BCr?=`` gives ``'für'``).
+
+    Whitespace between two adjacent encoded words is dropped, as the RFC requires;
+    words with an unknown charset or a broken payload are left as they are.  Unlike
+    CherryPy, text mixing encoded and plain words decodes instead of raising.
+    """
+    out: list[str] = []
+    pos = 0
+    last_was_word = False
+    for match in _ENCODED_WORD.finditer(value):
+        gap = value[pos : match.start()]
+        decoded = _decode_word(*match.groups())
+        if decoded is None:
+            out.append(gap + match.group(0))
+            last_was_word = False
+        else:
+            if not (last_was_word and _BETWEEN_WORDS.fullmatch(gap)):
+                out.append(gap)
+            out.append(decoded)
+            last_was_word = True
+        pos = match.end()
+    out.append(value[pos:])
+    return "".join(out)
+
+
+def decode_TEXT_maybe(value: str) -> str:
+    """Decode ``value`` with :func:`decode_TEXT` only if it contains ``'=?'``."""
+    return decode_TEXT(value) if "=?" in value else value
+
+
+# --------------------------------------------------------------------- query strings
+
+_IMAGE_MAP = re.compile(r"([0-9]+),([0-9]+)")
+
+
+def parse_query_string(
+    query_string: str,
+    keep_blank_values: bool = True,
+    encoding: str = "utf-8",
+    *,
+    separators: str = "&",
+) -> dict[str, Any]:
+    """Parse a URL query string into request parameters.
+
+    ``+`` means a space; a name given once maps to a string and a repeated name to a
+    list of strings; ``a`` and ``a=`` give ``''`` unless ``keep_blank_values`` is
+    false.  A server-side image-map query (``'12,34'``) gives ``{'x': 12, 'y': 34}``.
+
+    :param separators: the characters that separate pairs.  CherryPy 18 splits at
+        both ``&`` and ``;``; cherrypit splits at ``&`` only by default, as the WHATWG
+        URL standard and Python since 3.9.2 do, because a front end that disagrees
+        about ``;`` can be fooled into caching or passing a parameter it did not see
+        (CVE-2021-23336).  Pass ``'&;'`` for CherryPy's behaviour.
+    :raises UnicodeDecodeError: if a percent-escape is not valid in ``encoding``
+        (CherryPy then answers 404).
+    """
+    image_map = _IMAGE_MAP.fullmatch(query_string)
+    if image_map:
+        return {"x": int(image_map.group(1)), "y": int(image_map.group(2))}
+    if separators == "&":
+        pairs = query_string.split("&")
+    else:
+        pairs = re.split("[" + re.escape(separators) + "]", query_string)
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        if not pair:
+            continue
+        raw_name, _, raw_value = pair.partition("=")
+        if not raw_value and not keep_blank_values:
+            continue
+        name = unquote_plus(raw_name, encoding, errors="strict")
+        value = unquote_plus(raw_value, encoding, errors="strict")
+        existing = params.get(name)
+        if existing is None:
+            params[name] = value
+        elif isinstance(existing, list):
+            existing.append(value)
+        else:
+            params[name] = [existing, value]
+    return params
+
+
+# ------------------------------------------------------------------------ header map
+
+_DEFAULT_ENCODINGS = ["ISO-8859-1"]
+
+# Every control character (HTAB included, as in CherryPy) is dropped on output, so a
+# value can never start a new header line or end the header block.
+_DELETE_CONTROLS = bytes(range(32)) + b"\x7f"
+
+
+class HeaderMap(dict[str, str]):
+    """Request or response headers: a ``dict`` with case-insensitive ``str`` keys.
+
+    Keys are stored title-cased (``'content-type'`` is kept as ``'Content-Type'``), so
+    every spelling reaches the same entry and iteration shows the canonical one.
+    Values are text, RFC 2047-decoded on input where needed; :meth:`output` encodes
+    them for the wire.  Setting a non-``str`` value works at run time and is turned
+    into text by :meth:`output`.
+    """
+
+    __slots__ = ()
+
+    #: The HTTP version of the response; RFC 2047 output is used only for HTTP/1.1.
+    protocol: tuple[int, int] = (1, 1)
+    #: Encodings tried, in order, when writing names and values to the wire.
+    encodings: list[str] = ["ISO-8859-1"]
+    #: Whether text no encoding in :attr:`encodings` can hold goes out RFC 2047-encoded.
+    use_rfc_2047: bool = True
+
+    def __init__(
+        self, mapping: Mapping[str, str] | Iterable[tuple[str, str]] = (), /, **kwargs: str
+    ) -> None:
+        super().__init__()
+        self.update(mapping, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({dict.__repr__(self)})"
+
+    def __getitem__(self, key: str) -> str:
+        return dict.__getitem__(self, key.title())
+
+    def __setitem__(self, key: str, value: str) -> None:
+        dict.__setitem__(self, key.title(), value)
+
+    def __delitem__(self, key: str) -> None:
+        dict.__delitem__(self, key.title())
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and dict.__contains__(self, key.title())
+
+    @overload
+    def get(self, key: str, default: None = None, /) -> str | None: ...
+    @overload
+    def get(self, key: str, default: str, /) -> str: ...
+    @overload
+    def get(self, key: str, default: _T, /) -> str | _T: ...
+    def get(self, key: str, default: object = None, /) -> object:
+        """Return the value for ``key`` in any letter case, or ``default``."""
+        return dict.get(self, key.title(), default)
+
+    def setdefault(self, key: str, default: str, /) -> str:
+        """Return the value for ``key``, storing ``default`` first if it is missing."""
+        return dict.setdefault(self, key.title(), default)
+
+    @overload
+    def pop(self, key: str, /) -> str: ...
+    @overload
+    def pop(self, key: str, default: str, /) -> str: ...
+    @overload
+    def pop(self, key: str, default: _T, /) -> str | _T: ...
+    def pop(self, key: str, *default: object) -> object:
+        """Remove ``key`` (any letter case) and return its value, or ``default``."""
+        return dict.pop(self, key.title(), *default)
+
+    def update(  # type: ignore[override]
+        self, mapping: Mapping[str, str] | Iterable[tuple[str, str]] = (), /, **kwargs: str
+    ) -> None:
+        """Add headers from a mapping or ``(name, value)`` pairs and keywords."""
+        pairs: Iterable[tuple[str, str]]
+        if isinstance(mapping, Mapping):
+            pairs = mapping.items()
+        else:
+            pairs = mapping
+        setitem = dict.__setitem__
+        for key, value in pairs:
+            setitem(self, key.title(), value)
+        for key, value in kwargs.items():
+            setitem(self, key.title(), value)
+
+    def __ior__(self, other: Any) -> Self:  # type: ignore[override]
+        self.update(other)
+        return self
+
+    def __or__(self, other: Any) -> Self:  # type: ignore[override]
+        merged = self.copy()
+        merged.update(other)
+        return merged
+
+    @classmethod
+    def fromkeys(  # type: ignore[override]
+        cls, iterable: Iterable[str], value: Any = None, /
+    ) -> Self:
+        """Build a map whose keys come from ``iterable``, all set to ``value``."""
+        new = cls()
+        for key in iterable:
+            dict.__setitem__(new, key.title(), value)
+        return new
+
+    def copy(self) -> Self:
+        """Return a shallow copy that is still a :class:`HeaderMap`."""
+        new = type(self)()
+        dict.update(new, self)
+        return new
+
+    def elements(self, key: str) -> list[HeaderElement]:
+        """Parse header ``key`` into elements, most significant first (see
+        :func:`header_elements`)."""
+        name = key.title()
+        return header_elements(name, dict.get(self, name))
+
+    @overload
+    def values(self) -> dict_values[str, str]: ...
+    @overload
+    def values(self, key: str) -> list[str]: ...
+    def values(self, key: str | None = None) -> dict_values[str, str] | list[str]:
+        """With ``key``: the values of that header's elements, most significant first.
+
+        Without: the ordinary ``dict.values()`` view.
+        """
+        if key is None:
+            return dict.values(self)
+        return [element.value for element in self.elements(key)]
+
+    def output(self) -> list[tuple[bytes, bytes]]:
+        """Return the headers as wire-ready ``(name, value)`` byte pairs.
+
+        Control characters (CR and LF included) are removed from names and values, so
+        no value can smuggle in another header.
+        """
+        if self.encodings != _DEFAULT_ENCODINGS:
+            return list(self.encode_header_items(self.items()))
+        # Fast path for the usual case, Latin-1 text: one encode and one translate per
+        # item, without the generic per-item method calls.
+        out: list[tuple[bytes, bytes]] = []
+        append = out.append
+        encode_item = self.encode_header_item
+        for name, value in dict.items(self):
+            if not isinstance(value, str):
+                if isinstance(value, bytes):
+                    append((encode_item(name), value.translate(None, _DELETE_CONTROLS)))
+                    continue
+                value = str(value)
+            try:
+                raw_name = name.encode("latin-1")
+                raw_value = value.encode("latin-1")
+            except UnicodeEncodeError:
+                append((encode_item(name), encode_item(value)))
+                continue
+            append(
+                (
+                    raw_name.translate(None, _DELETE_CONTROLS),
+                    raw_value.translate(None, _DELETE_CONTROLS),
+                )
+            )
+        return out
+
+    @classmethod
+    def encode_header_items(
+        cls, header_items: Iterable[tuple[str | bytes, object]]
+    ) -> Iterator[tuple[bytes, bytes]]:
+        """Encode ``(name, value)`` pairs for the wire; non-text values go through ``str``."""
+        encode = cls.encode_header_item
+        for name, value in header_items:
+            if not isinstance(value, str | bytes):
+                value = str(value)
+            yield encode(name), encode(value)
+
+    @classmethod
+    def encode_header_item(cls, item: str | bytes) -> bytes:
+        """Encode one name or value (see :meth:`encode`) and drop its control characters."""
+        if isinstance(item, str):
+            item = cls.encode(item)
+        return item.translate(None, _DELETE_CONTROLS)
+
+    @classmethod
+    def encode(cls, v: str) -> bytes:
+        """Encode text with the first of :attr:`encodings` that can hold it.
+
+        Text none of them can hold is sent as one RFC 2047 word
+        (``'=?utf-8?b?...?='``, never folded) when :attr:`use_rfc_2047` is on and the
+        protocol is HTTP/1.1.
+
+        :raises ValueError: if the text cannot be encoded at all.
+        """
+        for encoding in cls.encodings:
+            try:
+                return v.encode(encoding)
+            except UnicodeEncodeError:
+                continue
+        if cls.protocol == (1, 1) and cls.use_rfc_2047:
+            return b"=?utf-8?b?" + base64.b64encode(v.encode("utf-8")) + b"?="
+        raise ValueError(f"Could not encode header part {v!r} using any of {cls.encodings!r}.")
+
+
+# ------------------------------------------------------------------------------ hosts
+
+
+class Host:
+    """A network endpoint: the client or the server side of a connection.
+
+    :param ip: the address.
+    :param port: the port number.
+    :param name: the host name; the address when no name is known (no DNS lookup is
+        ever made).
+    """
+
+    __slots__ = ("ip", "name", "port")
+
+    def __init__(self, ip: str, port: int, name: str | None = None) -> None:
+        self.ip = ip
+        self.port = port
+        self.name = ip if name is None else name
+
+    def __repr__(self) -> str:
+        return f"httputil.Host({self.ip!r}, {self.port!r}, {self.name!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Host):
+            return NotImplemented
+        return (self.ip, self.port, self.name) == (other.ip, other.port, other.name)
+
+    def __hash__(self) -> int:
+        return hash((self.ip, self.port, self.name))
+
+
+_HOST_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class SanitizedHost(str):
+    """A ``Host`` header value with control characters removed; ``raw`` keeps the input.
+
+    As in CherryPy, the constructor hands back the input string itself when there was
+    nothing to remove, so only altered values are ``SanitizedHost`` objects.  CherryPy
+    removed only CR and LF; cherrypit removes every control character.
+    """
+
+    raw: str
+
+    def __new__(cls, raw: str) -> SanitizedHost:
+        clean = _HOST_CONTROLS.sub("", raw)
+        if clean == raw:
+            return raw  # type: ignore[return-value]
+        instance = super().__new__(cls, clean)
+        instance.raw = raw
+        return instance

@@ -1,0 +1,140 @@
+"""Request plans: what a merged config means for a request, computed once.
+
+A *plan* is everything the request cycle needs from a config: the merged dict itself,
+the request/response attributes set through ``request.*``/``response.*`` keys, the
+error pages, and the hooks of every tool that is on, already sorted by priority.
+Plans are cached per application under the identity of the config sources a dispatch
+walked through, so a request resolving to a known config does no merging, sorting or
+tool set-up at all.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from cherrypit._kernel.config import Config
+from cherrypit._kernel.errors import ConfigError
+from cherrypit._kernel.hooks import POINTS, Hook
+from cherrypit._kernel.tools import ErrorTool, Tool, Toolbox, setup_is_plannable
+
+if TYPE_CHECKING:
+    from cherrypit._kernel.request import Request, Response
+
+
+def _resolve_callable(key: str, value: Any) -> Callable[..., Any]:
+    if callable(value):
+        return value
+    if isinstance(value, str) and "." in value:
+        module, _, name = value.rpartition(".")
+        try:
+            return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+        except (ImportError, AttributeError) as exc:
+            raise ConfigError(f"{key}: cannot import {value!r}: {exc}") from exc
+    raise ConfigError(f"{key}: expected a callable or 'module.function', got {value!r}")
+
+
+class Plan:
+    """The per-config part of a request's set-up (shared, read-only)."""
+
+    __slots__ = (
+        "body_attrs",
+        "config",
+        "error_page",
+        "error_response",
+        "hooks",
+        "request_attrs",
+        "response_attrs",
+        "response_headers",
+        "runtime_tools",
+        "toolmaps",
+    )
+
+    def __init__(self, config: dict[str, Any], toolboxes: dict[str, Toolbox]) -> None:
+        self.config = config
+        self.request_attrs: list[tuple[str, Any]] = []
+        self.body_attrs: list[tuple[str, Any]] = []
+        self.response_attrs: list[tuple[str, Any]] = []
+        self.response_headers: list[tuple[str, Any]] = []
+        self.error_page: dict[Any, Any] = {}
+        self.error_response: Callable[[], None] | None = None
+        self.toolmaps: dict[str, dict[str, dict[str, Any]]] = {}
+        self.runtime_tools: list[Tool] = []
+        hooks: dict[str, list[Hook]] = {p: [] for p in POINTS}
+
+        for key, value in config.items():
+            ns, dot, name = key.partition(".")
+            if not dot:
+                continue
+            if ns == "request":
+                if name.startswith("body."):
+                    self.body_attrs.append((name[5:], value))
+                else:
+                    self.request_attrs.append((name, value))
+            elif ns == "response":
+                if name.startswith("headers."):
+                    self.response_headers.append((name[8:], value))
+                else:
+                    self.response_attrs.append((name, value))
+            elif ns == "error_page":
+                self.error_page[int(name) if name.isdigit() else name] = value
+            elif ns == "hooks":
+                point = name.split(".", 1)[0]
+                if point not in hooks:
+                    raise ConfigError(f"{key}: unknown hook point")
+                hooks[point].append(Hook(_resolve_callable(key, value)))
+            elif ns in toolboxes:
+                tool_name, _, setting = name.partition(".")
+                self.toolmaps.setdefault(ns, {}).setdefault(tool_name, {})[setting] = value
+
+        for ns, tool_confs in self.toolmaps.items():
+            box = toolboxes[ns]
+            for tool_name, conf in tool_confs.items():
+                if not conf.get("on"):
+                    continue
+                tool = box.get(tool_name)
+                if tool is None:
+                    if Config.defaults.get(f"{ns}.{tool_name}.on") is True:
+                        continue  # a default-on tool whose plugin is disabled
+                    raise ConfigError(
+                        f"{ns}.{tool_name}.on: no tool named {tool_name!r} (is the plugin "
+                        "that provides it installed and enabled?)"
+                    )
+                settings = {k: v for k, v in conf.items() if k != "on"}
+                if isinstance(tool, ErrorTool):
+                    self.error_response = tool._error_response(settings)
+                elif setup_is_plannable(tool):
+                    for point, callback, priority, kwargs in tool._attachments(settings):
+                        hooks[point].append(Hook(callback, None, priority, **kwargs))
+                else:
+                    self.runtime_tools.append(tool)
+        self.hooks: dict[str, tuple[Hook, ...]] = {
+            p: tuple(sorted(h, key=lambda hook: hook.priority)) for p, h in hooks.items()
+        }
+
+    def apply(self, request: Request, response: Response) -> None:
+        """Set up ``request``/``response`` for this plan (the per-request part)."""
+        from cherrypit._kernel.hooks import HookMap
+
+        request.config = dict(self.config)
+        request.toolmaps = self.toolmaps
+        request.hooks = HookMap(self.hooks)
+        for attr, value in self.request_attrs:
+            setattr(request, attr, value)
+        if self.body_attrs:
+            body = request.body
+            for attr, value in self.body_attrs:
+                setattr(body, attr, value)
+        for attr, value in self.response_attrs:
+            setattr(response, attr, value)
+        if self.response_headers:
+            headers = response.headers
+            for name, value in self.response_headers:
+                headers[name] = value
+        if self.error_page:
+            request.error_page = self.error_page
+        if self.error_response is not None:
+            request.error_response = self.error_response
+        for tool in self.runtime_tools:
+            tool._setup()

@@ -1,0 +1,524 @@
+"""Request, Response and the request cycle — the hot path of cherrypit.
+
+The cycle (:meth:`Request.respond`) runs, in order: header processing, dispatch, the
+config plan, ``on_start_resource``, query-string parsing, ``before_request_body``,
+body processing, ``before_handler``, the page handler, ``before_finalize`` and
+:meth:`Response.finalize`; ``on_end_resource`` always runs, and ``on_end_request``
+when the response is closed.  An ``HTTPError``/``HTTPRedirect`` writes its own answer
+and still goes through ``before_finalize``; any other exception goes through
+``before_error_response``, ``request.error_response`` and ``after_error_response``.
+
+Speed notes: hooks come pre-sorted from the plan and empty points are skipped; the
+body object, cookies and the unique id are created only when something reads them.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from http.cookies import CookieError, SimpleCookie
+from typing import TYPE_CHECKING, Any
+
+from cherrypit._kernel import serving
+from cherrypit._kernel.dispatch import Dispatcher, Trail
+from cherrypit._kernel.errors import HTTPError, HTTPRedirect, InternalRedirect, NotFound
+from cherrypit._kernel.hooks import HookMap
+from cherrypit._kernel.httputil import (
+    HeaderMap,
+    Host,
+    SanitizedHost,
+    decode_TEXT_maybe,
+    parse_query_string,
+    valid_status,
+)
+
+if TYPE_CHECKING:
+    from cherrypit._kernel.body import RequestBody
+    from cherrypit._kernel.tree import Application
+
+__all__ = ["Request", "Response", "ResponseBody"]
+
+_EMPTY_HOOKS = HookMap({})
+
+
+def _default_error_response() -> None:
+    HTTPError(500).set_response()
+
+
+class _LazyCookie:
+    """Descriptor: parse the ``Cookie`` header(s) the first time ``request.cookie`` is read."""
+
+    def __get__(self, obj: Request | None, objtype: type | None = None) -> Any:
+        if obj is None:
+            return self
+        jar: SimpleCookie = SimpleCookie()
+        for value in obj._cookie_headers:
+            try:
+                jar.load(value)
+            except CookieError as exc:
+                raise HTTPError(400, str(exc)) from exc
+        obj.__dict__["cookie"] = jar
+        return jar
+
+    def __set__(self, obj: Request, value: Any) -> None:
+        obj.__dict__["cookie"] = value
+
+
+class _LazyBody:
+    """Descriptor: build the :class:`RequestBody` when first used."""
+
+    def __get__(self, obj: Request | None, objtype: type | None = None) -> Any:
+        if obj is None:
+            return self
+        from cherrypit._kernel.body import RequestBody
+
+        body = RequestBody(obj.rfile, obj.headers, request_params=obj.params)
+        if obj._input_terminated:
+            body.input_terminated = True
+        obj.__dict__["body"] = body
+        return body
+
+    def __set__(self, obj: Request, value: Any) -> None:
+        obj.__dict__["body"] = value
+
+
+class _LazyUniqueId:
+    def __get__(self, obj: Request | None, objtype: type | None = None) -> Any:
+        if obj is None:
+            return self
+        value = str(uuid.uuid4())
+        obj.__dict__["unique_id"] = value
+        return value
+
+    def __set__(self, obj: Request, value: Any) -> None:
+        obj.__dict__["unique_id"] = value
+
+
+class Request:
+    """An HTTP request, as CherryPy handlers know it (``cherrypit.request``).
+
+    Class attributes are the defaults; config keys ``request.<attr>`` override them
+    per path.  Applications may set their own attributes on a request.
+    """
+
+    #: The previous request of an internal redirect chain, or ``None``.
+    prev: Request | None = None
+    local: Host = Host("127.0.0.1", 80)
+    remote: Host = Host("127.0.0.1", 1111)
+    scheme = "http"
+    server_protocol = "HTTP/1.1"
+    #: ``scheme://host[:port]`` from the Host header (or the local address).
+    base = ""
+    request_line = ""
+    method = "GET"
+    query_string = ""
+    query_string_encoding = "utf8"
+    uri_encoding = "utf-8"
+    protocol: tuple[int, int] = (1, 1)
+    params: dict[str, Any] = {}
+    header_list: list[tuple[str, str]] = []
+    headers: HeaderMap = HeaderMap()
+    cookie = _LazyCookie()
+    _cookie_headers: tuple[str, ...] = ()
+    rfile: Any = None
+    _input_terminated = False
+    process_request_body = True
+    methods_with_bodies: Iterable[str] = ("POST", "PUT", "PATCH")
+    body = _LazyBody()
+    dispatch: Callable[[str], Any] = Dispatcher()
+    script_name = ""
+    path_info = "/"
+    login: str | None = None
+    app: Application | None = None
+    handler: Any = None
+    toolmaps: dict[str, Any] = {}
+    config: dict[str, Any] = {}
+    is_index: bool | None = None
+    hooks: HookMap = _EMPTY_HOOKS
+    error_response: Callable[[], None] = staticmethod(_default_error_response)
+    error_page: dict[Any, Any] = {}
+    #: Tracebacks in error pages: off unless the environment is "development".
+    show_tracebacks = False
+    show_mismatched_params = True
+    throws: tuple[type[BaseException], ...] = (KeyboardInterrupt, SystemExit, InternalRedirect)
+    throw_errors = False
+    closed = False
+    stage: str | None = None
+    unique_id = _LazyUniqueId()
+    #: Peers whose forwarded headers (X-Forwarded-Host…) are believed.
+    trusted_proxies: Iterable[str] = ()
+    wsgi_environ: dict[str, Any] = {}
+    json: Any = None
+
+    def __init__(
+        self,
+        local_host: Host,
+        remote_host: Host,
+        scheme: str = "http",
+        server_protocol: str = "HTTP/1.1",
+    ) -> None:
+        self.local = local_host
+        self.remote = remote_host
+        self.scheme = scheme
+        self.server_protocol = server_protocol
+
+    # -- CherryPy's entry point ------------------------------------------------------
+
+    def run(
+        self,
+        method: str,
+        path: str,
+        query_string: str,
+        req_protocol: str,
+        headers: Iterable[tuple[str, str]],
+        rfile: Any,
+    ) -> Response:
+        """Serve one request (CherryPy's ``Request.run``) and return the response."""
+        response = serving.current().response
+        self.method = method
+        self.query_string = query_string or ""
+        self.params = {}
+        self.protocol = _protocol_tuple(req_protocol, self.server_protocol)
+        self.header_list = list(headers)
+        self.rfile = rfile
+        self.request_line = f"{method} {path}{'?' + query_string if query_string else ''} {req_protocol}"
+        script_name = self.app.script_name if self.app is not None else ""
+        self.script_name = script_name
+        self.path_info = path[len(script_name):] if path.startswith(script_name) else path
+        self.respond(response, self.path_info)
+        if method == "HEAD":
+            response.body = []
+        return response
+
+    # -- the cycle -------------------------------------------------------------------
+
+    def respond(self, response: Response, path_info: str) -> None:
+        """Run the cycle for ``path_info``, leaving the answer in ``response``."""
+        try:
+            try:
+                try:
+                    self._do_respond(response, path_info)
+                except (HTTPRedirect, HTTPError) as inst:
+                    inst.set_response()
+                    self.stage = "before_finalize (HTTPError)"
+                    self._run_point("before_finalize")
+                    response.finalize()
+            finally:
+                self.stage = "on_end_resource"
+                self._run_point("on_end_resource")
+        except self.throws:
+            raise
+        except Exception:
+            if self.throw_errors:
+                raise
+            self.handle_error(response)
+
+    def _run_point(self, point: str) -> None:
+        hooks = self.hooks._points.get(point)
+        if hooks:
+            self.hooks.run(point)
+
+    def _do_respond(self, response: Response, path_info: str) -> None:
+        app = self.app
+        if app is None:
+            raise NotFound()
+        self.stage = "process_headers"
+        self.process_headers()
+        self.stage = "get_resource"
+        self.get_resource(path_info)
+
+        hooks = self.hooks._points
+        self.stage = "on_start_resource"
+        if hooks["on_start_resource"]:
+            self.hooks.run("on_start_resource")
+
+        self.stage = "process_query_string"
+        if self.query_string:
+            self.process_query_string()
+
+        if self.process_request_body and self.method not in self.methods_with_bodies:
+            self.process_request_body = False
+        hooks = self.hooks._points
+        self.stage = "before_request_body"
+        if hooks["before_request_body"]:
+            self.hooks.run("before_request_body")
+        if self.process_request_body:
+            self.body.process()
+
+        self.stage = "before_handler"
+        hooks = self.hooks._points
+        if hooks["before_handler"]:
+            self.hooks.run("before_handler")
+        if self.handler:
+            self.stage = "handler"
+            response.body = self.handler()
+
+        self.stage = "before_finalize"
+        if self.hooks._points["before_finalize"]:
+            self.hooks.run("before_finalize")
+        response.finalize()
+
+    def process_headers(self) -> None:
+        """Fill ``headers`` from ``header_list``, and compute ``base``."""
+        headers = self.headers
+        cookies = []
+        for name, value in self.header_list:
+            value = value.strip()
+            if not value.isascii() or "=?" in value:
+                value = decode_TEXT_maybe(value)
+            name = name.title()
+            headers[name] = value
+            if name == "Cookie":
+                cookies.append(value)
+        if cookies:
+            self._cookie_headers = tuple(cookies)
+        host = headers.get("Host")
+        if host is None:
+            if self.protocol >= (1, 1):
+                raise HTTPError(400, "HTTP/1.1 requires a 'Host' request header.")
+            host = self.local.name or self.local.ip
+        elif "\r" in host or "\n" in host or not host.isascii():
+            headers["Host"] = host = SanitizedHost(host)
+        self.base = f"{self.scheme}://{host}"
+
+    def process_query_string(self) -> None:
+        """Merge the query string's parameters into ``params``."""
+        try:
+            parsed = parse_query_string(
+                self.query_string, encoding=self.query_string_encoding, separators="&;"
+            )
+        except UnicodeDecodeError:
+            raise HTTPError(
+                404,
+                "The given query string could not be processed. Query strings for this "
+                f"resource must be encoded with {self.query_string_encoding!r}.",
+            ) from None
+        self.params.update(parsed)
+
+    def get_resource(self, path: str) -> None:
+        """Dispatch ``path``: sets ``handler``, ``config`` and the plan's settings."""
+        app = self.app
+        assert app is not None
+        dispatch = app.dispatcher_for(path, self.dispatch)
+        dispatch(path)
+
+    def apply_trail(self, trail: Trail, handler: Any) -> None:
+        """Install what a dispatcher found: config plan, handler, index flag."""
+        self.is_index = trail.is_index
+        self.handler = handler
+        app = self.app
+        assert app is not None
+        plan = app.plan_for(trail.sources, trail.staticdir_section)
+        plan.apply(self, serving.current().response)
+
+    def handle_error(self, response: Response) -> None:
+        """Answer an unexpected exception (``before_error_response`` … ``finalize``)."""
+        try:
+            self._run_point("before_error_response")
+            if self.error_response:
+                self.error_response()
+            self._run_point("after_error_response")
+            response.finalize()
+        except HTTPRedirect as inst:
+            inst.set_response()
+            response.finalize()
+
+    def close(self) -> None:
+        """Run ``on_end_request`` once (after the response was sent)."""
+        if not self.closed:
+            self.closed = True
+            self.stage = "on_end_request"
+            try:
+                self._run_point("on_end_request")
+            finally:
+                body = self.__dict__.get("body")
+                if body is not None:
+                    # Spooled uploads live in temporary files: free them now.
+                    body.close()
+            self.stage = "close"
+
+    def namespaces(self, config: dict[str, Any]) -> None:  # pragma: no cover - compat
+        """CherryPy compat: apply a config dict to this request (plans do this now)."""
+        from cherrypit._kernel.plan import Plan
+
+        app = self.app
+        Plan(config, app.toolboxes if app else {}).apply(self, serving.current().response)
+
+
+def _protocol_tuple(req_protocol: str, server_protocol: str) -> tuple[int, int]:
+    # The response speaks the lower of the two protocol versions.
+    def parse(text: str) -> tuple[int, int]:
+        try:
+            major, minor = text[5:].split(".", 1)
+            return int(major), int(minor)
+        except ValueError:
+            return (1, 0)
+
+    rp = parse(req_protocol) if req_protocol != "HTTP/1.1" else (1, 1)
+    sp = parse(server_protocol) if server_protocol != "HTTP/1.1" else (1, 1)
+    return min(rp, sp)
+
+
+# --- the response --------------------------------------------------------------------
+
+_date_cache: tuple[int, str] = (0, "")
+
+
+def _http_date(now: float) -> str:
+    global _date_cache
+    second = int(now)
+    if _date_cache[0] != second:
+        from cherrypit._kernel.httputil import HTTPDate
+
+        _date_cache = (second, HTTPDate(now))
+    return _date_cache[1]
+
+
+def _file_generator(fileobj: Any, chunk_size: int = 65536) -> Iterator[bytes]:
+    try:
+        while True:
+            chunk = fileobj.read(chunk_size)
+            if not chunk:
+                return
+            yield chunk
+    finally:
+        close = getattr(fileobj, "close", None)
+        if close is not None:
+            close()
+
+
+def _encode_chunks(chunks: Iterable[Any]) -> Iterator[bytes]:
+    for chunk in chunks:
+        if isinstance(chunk, str):
+            yield chunk.encode("utf-8")
+        elif chunk:
+            yield chunk
+
+
+class ResponseBody:
+    """Descriptor normalising ``response.body`` to an iterable of bytes.
+
+    Strings become UTF-8 (CherryPy refused them without ``tools.encode``; the encode
+    tool still decides the charset when it is on), files become chunk generators and
+    ``None`` an empty body.
+    """
+
+    def __get__(self, obj: Response | None, objtype: type | None = None) -> Any:
+        if obj is None:
+            return self
+        return obj._body
+
+    def __set__(self, obj: Response, value: Any) -> None:
+        if isinstance(value, bytes):
+            obj._body = [value] if value else []
+        elif isinstance(value, str):
+            obj._body = [value.encode("utf-8")] if value else []
+        elif isinstance(value, list):
+            if any(isinstance(v, str) for v in value):
+                value = [v.encode("utf-8") if isinstance(v, str) else v for v in value]
+            obj._body = value
+        elif value is None:
+            obj._body = []
+        elif hasattr(value, "read"):
+            obj._body = _file_generator(value)
+        else:
+            obj._body = _encode_chunks(value)
+
+
+class _LazyResponseCookie:
+    def __get__(self, obj: Response | None, objtype: type | None = None) -> Any:
+        if obj is None:
+            return self
+        jar: SimpleCookie = SimpleCookie()
+        obj.__dict__["cookie"] = jar
+        return jar
+
+    def __set__(self, obj: Response, value: Any) -> None:
+        obj.__dict__["cookie"] = value
+
+
+SERVER_HEADER = "cherrypit/0.1.0"
+
+
+class Response:
+    """The answer being built (``cherrypit.response``)."""
+
+    status: Any = ""
+    header_list: list[tuple[str, str]] | None = None
+    headers: HeaderMap
+    cookie = _LazyResponseCookie()
+    body = ResponseBody()
+    _body: Any = ()
+    time: float = 0.0
+    #: Seconds a response may take (kept for compatibility; no monitor enforces it).
+    timeout = 300
+    timed_out = False
+    #: Send the body as it is produced instead of collapsing it first.
+    stream = False
+
+    def __init__(self) -> None:
+        self.status = None
+        self.header_list = None
+        self._body = []
+        now = self.time = time.time()
+        headers = self.headers = HeaderMap()
+        dict.__setitem__(headers, "Content-Type", "text/html")
+        dict.__setitem__(headers, "Server", SERVER_HEADER)
+        dict.__setitem__(headers, "Date", _http_date(now))
+
+    def collapse_body(self) -> bytes:
+        """Join the body into one bytes object (and keep it as the body)."""
+        body = self._body
+        if isinstance(body, list) and len(body) == 1:
+            content: bytes = body[0]
+            return content
+        content = b"".join(body)
+        self._body = [content] if content else []
+        return content
+
+    def check_timeout(self) -> None:  # pragma: no cover - compat no-op
+        """CherryPy compat: response timeouts are not monitored by cherrypit."""
+
+    def finalize(self) -> None:
+        """Fix the status line and headers (Content-Length, cookies) before sending."""
+        try:
+            code, reason, _ = valid_status(self.status)
+        except ValueError as exc:
+            raise HTTPError(500, exc.args[0]) from None
+        headers = self.headers
+        self.status = f"{code} {reason}"
+        if self.stream:
+            if dict.get(headers, "Content-Length") is None:
+                dict.pop(headers, "Content-Length", None)
+        elif code < 200 or code in (204, 205, 304):
+            dict.pop(headers, "Content-Length", None)
+            self._body = []
+        elif dict.get(headers, "Content-Length") is None:
+            dict.__setitem__(headers, "Content-Length", str(len(self.collapse_body())))
+        out = self.header_list = [
+            (k, v if isinstance(v, str) and v.isprintable() else _clean_value(v))
+            for k, v in headers.items()
+        ]
+        jar = self.__dict__.get("cookie")
+        if jar:
+            for line in jar.output().split("\r\n"):
+                name, _, value = line.partition(": ")
+                out.append((name, _clean_value(value)))
+
+
+_CONTROL = str.maketrans("", "", "".join(map(chr, [*range(32), 127])))
+
+
+def _clean_value(value: Any) -> str:
+    """A header value with control characters removed, encodable as ISO-8859-1."""
+    text = str(value).translate(_CONTROL)
+    try:
+        text.encode("iso-8859-1")
+    except UnicodeEncodeError:
+        text = HeaderMap.encode(text).decode("iso-8859-1")
+    return text
+
+
+def make_request_body(request: Request) -> RequestBody:  # pragma: no cover - helper
+    return request.body  # type: ignore[no-any-return]

@@ -1,0 +1,222 @@
+"""The site: the process-wide objects CherryPy exposes as module globals.
+
+``config``, ``tree``, ``engine``, ``tools`` (the toolbox), ``log`` and ``checker`` live
+here, together with the kernel's own config namespaces.  Everything else reaches them
+through this module, so tests can reset the whole site in one place (:func:`reset`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from cherrypit._kernel import pluginmanager, serving
+from cherrypit._kernel.config import Config, NamespaceHandler, suggest
+from cherrypit._kernel.engine import AutoreloadSettings, Engine
+from cherrypit._kernel.errors import ConfigError
+from cherrypit._kernel.logmanager import LogManager
+from cherrypit._kernel.tools import Toolbox
+from cherrypit._kernel.tree import Tree
+
+if TYPE_CHECKING:
+    from cherrypit._kernel.tree import Application
+
+
+class GlobalLogManager(LogManager):
+    """``cherrypit.log``: writes to the current application's log inside a request."""
+
+    def __call__(
+        self, msg: str = "", context: str = "", severity: int = logging.INFO,
+        traceback: bool = False,
+    ) -> None:
+        app = serving.current().request.app
+        target = app.log if app is not None else self
+        target.error(msg, context, severity, traceback)
+
+    def access(self, request: Any = None, response: Any = None) -> None:
+        slot = serving.current()
+        app = slot.request.app
+        target = app.log if app is not None else self
+        LogManager.access(target, request or slot.request, response or slot.response)
+
+
+def _current_pair() -> tuple[Any, Any]:
+    slot = serving.current()
+    return slot.request, slot.response
+
+
+class Checker:
+    """Start-up sanity checks of the config (``checker.on``, on by default)."""
+
+    on = True
+
+    def __call__(self) -> None:
+        if not self.on:
+            return
+        for script_name, app in tree.apps.items():
+            cfg = getattr(app, "config", None)
+            if not isinstance(cfg, dict):
+                continue
+            if "global" in cfg:
+                log(
+                    f"The application mounted at {script_name!r} has config in a [global] "
+                    "section; site-wide settings belong in cherrypit.config.update().",
+                    "CHECKER", logging.WARNING,
+                )
+            for section in cfg:
+                if section != "global" and not section.startswith("/"):
+                    log(
+                        f"The application mounted at {script_name!r} has a config section "
+                        f"{section!r} that is not a path (it should start with '/').",
+                        "CHECKER", logging.WARNING,
+                    )
+
+
+config = Config()
+toolbox = Toolbox("tools")
+tree = Tree()
+engine = Engine()
+log = GlobalLogManager(source=_current_pair)
+checker = Checker()
+#: Application namespaces contributed by plugins (``cherrypit_app_namespaces``).
+plugin_app_namespaces: dict[str, NamespaceHandler] = {}
+
+
+# --- kernel config namespaces ----------------------------------------------------------
+
+def _engine_namespace(key: str, value: Any) -> None:
+    if key in ("SIGHUP", "SIGTERM", "SIGUSR1", "SIGINT"):
+        if value is None:
+            engine.signal_handler.handlers.pop(key, None)
+        else:
+            engine.signal_handler.handlers[key] = value
+        return
+    if "." in key:
+        plugin_name, attr = key.split(".", 1)
+        if plugin_name == "timeout_monitor":
+            engine.log(
+                "engine.timeout_monitor was removed from CherryPy 12 and is ignored.", level=30
+            )
+            return
+        plugin = getattr(engine, plugin_name, None)
+        if plugin is None:
+            choices = [n for n in vars(engine) if not n.startswith("_")]
+            raise ConfigError(
+                f"engine.{key}: the engine has no plugin {plugin_name!r}"
+                f"{suggest(plugin_name, choices)}"
+            )
+        if attr == "on":
+            if isinstance(plugin, AutoreloadSettings) and not value:
+                plugin.on = False
+                return
+            switch = getattr(plugin, "subscribe" if value else "unsubscribe", None)
+            if callable(switch):
+                switch()
+                return
+        setattr(plugin, attr, value)
+        return
+    if not hasattr(engine, key):
+        raise ConfigError(f"engine.{key}: unknown engine setting")
+    setattr(engine, key, value)
+
+
+def _log_namespace(target: LogManager, key: str, value: Any) -> None:
+    settable = ("screen", "error_file", "access_file", "wsgi", "access_log_format")
+    if key not in settable:
+        raise ConfigError(f"log.{key}: unknown log setting{suggest(key, settable)}")
+    setattr(target, key, value)
+
+
+def _checker_namespace(key: str, value: Any) -> None:
+    setattr(checker, key, value)
+
+
+def _tree_namespace(key: str, value: Any) -> None:
+    if isinstance(value, dict):
+        for script_name, app in value.items():
+            tree.graft(app, script_name)
+    else:
+        tree.graft(value, getattr(value, "script_name", key))
+
+
+def _plugins_namespace(key: str, value: Any) -> None:
+    if key != "disable":
+        raise ConfigError(f"plugins.{key}: unknown setting (only plugins.disable exists)")
+    pluginmanager.disable(value)
+
+
+KERNEL_NAMESPACES: dict[str, NamespaceHandler] = {
+    "engine": _engine_namespace,
+    "log": lambda k, v: _log_namespace(log, k, v),
+    "checker": _checker_namespace,
+    "tree": _tree_namespace,
+    "plugins": _plugins_namespace,
+}
+
+
+def reset_plugin_namespaces() -> None:
+    """Keep only the kernel's own global namespaces (plugins add theirs on wiring)."""
+    config.namespaces.clear()
+    config.namespaces.update(KERNEL_NAMESPACES)
+    plugin_app_namespaces.clear()
+
+
+def app_namespaces() -> dict[str, NamespaceHandler]:
+    """Namespaces applied from an application's ``[/]`` section (by key, per app)."""
+    return dict(plugin_app_namespaces)
+
+
+def make_app_log(app: Application) -> LogManager:
+    manager = LogManager(id(app), log.logger_root, source=_current_pair)
+
+    def log_ns(key: str, value: Any) -> None:
+        _log_namespace(manager, key, value)
+
+    app.namespaces["log"] = log_ns
+    return manager
+
+
+def _on_unknown_namespace(ns: str) -> bool:
+    pluginmanager.ensure_loaded()
+    return ns in config.namespaces
+
+
+def _tool_exists(name: str) -> bool:
+    return toolbox.get(name) is not None
+
+
+def _buslog(msg: str, level: int = logging.INFO, traceback: bool = False) -> None:
+    log.error(msg, "ENGINE", severity=level, traceback=traceback)
+
+
+def _before_start() -> None:
+    pluginmanager.ensure_loaded()
+    checker()
+
+
+def _install() -> None:
+    reset_plugin_namespaces()
+    config.on_unknown_namespace = _on_unknown_namespace
+    config.tool_exists = _tool_exists
+    object.__setattr__(toolbox, "_loader", pluginmanager.ensure_loaded)
+    engine.subscribe("log", _buslog)
+    engine.subscribe("graceful", log.reopen_files)
+    engine.before_start.append(_before_start)
+
+
+_install()
+
+__all__ = [
+    "KERNEL_NAMESPACES",
+    "Checker",
+    "GlobalLogManager",
+    "app_namespaces",
+    "checker",
+    "config",
+    "engine",
+    "log",
+    "make_app_log",
+    "reset_plugin_namespaces",
+    "toolbox",
+    "tree",
+]

@@ -1,0 +1,324 @@
+"""Tools: named, configurable bundles of request hooks (CherryPy's tool API).
+
+A tool is switched on per path (``tools.<name>.on = True`` in config, or the decorator
+``@cherrypit.tools.<name>(**kwargs)`` on a handler).  The kernel turns the tools that
+are on for a config into hook attachments *once*, when that config is first seen
+(:meth:`Tool._attachments`); only tools that override CherryPy's ``_setup`` run code
+per request.
+
+The toolbox (``cherrypit.tools``) is filled by plugins through the
+``cherrypit_register_tools`` hook, lazily: the first attribute access that misses
+loads the plugins.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from cherrypit._kernel import serving
+
+_NOT_SET = object()
+
+
+def _tool_args(callable_: Callable[..., Any]) -> set[str]:
+    try:
+        params = inspect.signature(callable_).parameters
+    except (TypeError, ValueError):
+        return set()
+    return {
+        name
+        for name, p in params.items()
+        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    }
+
+
+class Tool:
+    """A callable attached at ``point`` when the tool is on.
+
+    :param point: the hook point (``before_handler`` …).
+    :param callable: called with the tool's config (minus ``on``/``priority``).
+    :param name: the tool's name in its toolbox; set automatically when assigned
+        to a :class:`Toolbox` attribute.
+    :param priority: default priority (lower runs first), 50 if not given.
+    """
+
+    namespace = "tools"
+
+    def __init__(
+        self,
+        point: str,
+        callable: Callable[..., Any],  # noqa: A002 - CherryPy's argument name
+        name: str | None = None,
+        priority: int = 50,
+    ) -> None:
+        self._point = point
+        self.callable = callable
+        self._name = name
+        self._priority = priority
+        self.__doc__ = getattr(callable, "__doc__", None)
+        self._setargs()
+
+    @property
+    def on(self) -> bool:
+        raise AttributeError(
+            "The 'on' attribute of a tool is only meaningful in config (tools.<name>.on)."
+        )
+
+    def _setargs(self) -> None:
+        """Expose the callable's keyword names as attributes (for introspection)."""
+        for name in _tool_args(self.callable):
+            if not hasattr(type(self), name):
+                try:
+                    setattr(self, name, None)
+                except AttributeError:
+                    pass
+
+    def _merged_args(self, d: dict[str, Any] | None = None) -> dict[str, Any]:
+        """This tool's config for the current request, updated with ``d``."""
+        request = serving.current().request
+        toolmaps = getattr(request, "toolmaps", {})
+        conf = dict(toolmaps.get(self.namespace, {}).get(self._name, {}))
+        conf.pop("on", None)
+        if d:
+            conf.update(d)
+        return conf
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Callable[[Any], Any]:
+        """Decorate a handler so this tool is on for it, with ``kwargs`` as config."""
+        if args:
+            raise TypeError(
+                f"The {self._name!r} tool does not accept positional arguments; "
+                f"use keyword arguments, e.g. @tools.{self._name}(key=value)."
+            )
+
+        def decorate(f: Any) -> Any:
+            conf = f.__dict__.setdefault("_cp_config", {}) if hasattr(f, "__dict__") else {}
+            prefix = f"{self.namespace}.{self._name}."
+            conf[prefix + "on"] = True
+            for key, value in kwargs.items():
+                conf[prefix + key] = value
+            return f
+
+        return decorate
+
+    # -- attachment ---------------------------------------------------------------
+
+    def _hook_priority(self, conf: dict[str, Any]) -> int:
+        p = conf.pop("priority", None)
+        if p is None:
+            p = getattr(self.callable, "priority", self._priority)
+        return int(p)
+
+    def _attachments(
+        self, conf: dict[str, Any]
+    ) -> list[tuple[str, Callable[..., Any], int, dict[str, Any]]]:
+        """(point, callback, priority, kwargs) to attach when the tool is on with ``conf``."""
+        conf = dict(conf)
+        priority = self._hook_priority(conf)
+        return [(self._point, self.callable, priority, conf)]
+
+    def _setup(self) -> None:
+        """Attach this tool to the current request (CherryPy's per-request entry point)."""
+        request = serving.current().request
+        for point, callback, priority, kwargs in self._attachments(self._merged_args()):
+            request.hooks.attach(point, callback, priority=priority, **kwargs)
+
+
+class HandlerTool(Tool):
+    """A tool that may answer the request itself instead of the page handler.
+
+    When its callable returns a true value the request's handler is skipped.  It can
+    also be mounted as a handler of its own: ``root.static = tools.staticdir.handler(...)``.
+    """
+
+    def __init__(
+        self,
+        callable: Callable[..., Any],  # noqa: A002
+        name: str | None = None,
+        priority: int = 50,
+    ) -> None:
+        super().__init__("before_handler", callable, name, priority)
+
+    def handler(self, *args: Any, **kwargs: Any) -> Callable[..., Any]:
+        """A page handler that runs this tool and 404s when it declines."""
+
+        @functools.wraps(self.callable)
+        def handle_func(*a: Any, **kw: Any) -> Any:
+            handled = self.callable(*args, **self._merged_args(kwargs))
+            if not handled:
+                from cherrypit._kernel.errors import NotFound
+
+                raise NotFound()
+            return serving.current().response.body
+
+        handle_func.exposed = True  # type: ignore[attr-defined]
+        return handle_func
+
+    def _wrapper(self, **kwargs: Any) -> None:
+        if self.callable(**kwargs):
+            serving.current().request.handler = None
+
+    def _attachments(
+        self, conf: dict[str, Any]
+    ) -> list[tuple[str, Callable[..., Any], int, dict[str, Any]]]:
+        conf = dict(conf)
+        priority = self._hook_priority(conf)
+        return [(self._point, self._wrapper, priority, conf)]
+
+
+class HandlerWrapperTool(Tool):
+    """A tool that wraps the page handler: ``newhandler(innerhandler, *args, **kwargs)``."""
+
+    def __init__(
+        self,
+        newhandler: Callable[..., Any],
+        point: str = "before_handler",
+        name: str | None = None,
+        priority: int = 50,
+    ) -> None:
+        self.newhandler = newhandler
+        self._point = point
+        self._name = name
+        self._priority = priority
+
+    def callable(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        request = serving.current().request
+        inner = request.handler
+
+        def wrap(*a: Any, **kw: Any) -> Any:
+            return self.newhandler(inner, *a, **kw)
+
+        request.handler = wrap
+
+
+class ErrorTool(Tool):
+    """A tool that replaces ``request.error_response`` (the unexpected-error answer)."""
+
+    def __init__(
+        self,
+        callable: Callable[..., Any],  # noqa: A002
+        name: str | None = None,
+    ) -> None:
+        super().__init__("", callable, name)
+
+    def _wrapper(self) -> None:
+        self.callable(**self._merged_args())
+
+    def _attachments(
+        self, conf: dict[str, Any]
+    ) -> list[tuple[str, Callable[..., Any], int, dict[str, Any]]]:
+        return []
+
+    def _error_response(self, conf: dict[str, Any]) -> Callable[[], None]:
+        conf = {k: v for k, v in conf.items() if k not in ("on", "priority")}
+        return functools.partial(self.callable, **conf)
+
+    def _setup(self) -> None:
+        serving.current().request.error_response = self._wrapper
+
+
+#: Tool classes whose set-up is fully described by ``_attachments``; anything else
+#: (a user subclass overriding ``_setup``) is run per request.
+_PLANNABLE_SETUPS = {Tool._setup}
+
+
+def setup_is_plannable(tool: Tool) -> bool:
+    return type(tool)._setup in _PLANNABLE_SETUPS or isinstance(tool, ErrorTool)
+
+
+class Toolbox:
+    """A namespace of tools (``cherrypit.tools``), filled lazily by plugins.
+
+    Assigning a :class:`Tool` to an attribute names it.  Looking up a missing name
+    first loads the plugins (tools are contributed through the
+    ``cherrypit_register_tools`` hook); a name that still does not exist is an
+    ``AttributeError`` that says which plugin is expected to provide it.
+    """
+
+    def __init__(self, namespace: str) -> None:
+        object.__setattr__(self, "namespace", namespace)
+        object.__setattr__(self, "_tools", {})
+        object.__setattr__(self, "_owners", {})
+        object.__setattr__(self, "_loader", None)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, Tool):
+            if value._name is None:
+                value._name = name
+            value.namespace = self.namespace
+            self._tools[name] = value
+        else:
+            object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if name in self._tools:
+            del self._tools[name]
+        else:
+            object.__delattr__(self, name)
+
+    def __getattr__(self, name: str) -> Tool:
+        tools = self.__dict__["_tools"]
+        if name in tools:
+            return tools[name]  # type: ignore[no-any-return]
+        if name.startswith("__"):
+            raise AttributeError(name)
+        loader = self.__dict__["_loader"]
+        if loader is not None:
+            loader()
+            if name in tools:
+                return tools[name]  # type: ignore[no-any-return]
+        raise AttributeError(
+            f"no tool named {name!r} in {self.namespace!r}; is the plugin that provides "
+            "it installed and enabled? (see `cherrypit plugins`)"
+        )
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._tools
+
+    def __iter__(self) -> Any:
+        return iter(sorted(self._tools))
+
+    def get(self, name: str, default: Any = None) -> Any:
+        if name not in self._tools and self._loader is not None:
+            self._loader()
+        return self._tools.get(name, default)
+
+    def register(
+        self, point: str, **kwargs: Any
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Decorator: make a function a tool of this box, named after the function."""
+
+        def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+            attr_name = kwargs.get("name", func.__name__)
+            setattr(self, attr_name, Tool(point, func, **kwargs))
+            return func
+
+        return decorator
+
+    def claim(self, name: str, tool: Tool, owner: str) -> None:
+        """Register ``tool`` as ``name`` on behalf of plugin ``owner`` (conflicts fail)."""
+        from cherrypit._kernel.errors import ConfigError
+
+        previous = self._owners.get(name)
+        if previous is not None and previous != owner:
+            raise ConfigError(
+                f"tool name {name!r} claimed by both plugin {previous!r} and plugin {owner!r}"
+            )
+        self._owners[name] = owner
+        setattr(self, name, tool)
+
+    def forget_plugin_tools(self) -> None:
+        """Drop every tool a plugin registered (user-assigned tools stay)."""
+        for name in list(self._owners):
+            self._tools.pop(name, None)
+        self._owners.clear()
+
+
+def default_hook_kwargs(tool: Tool) -> set[str]:
+    return _tool_args(tool.callable)
+
+
+_ = _NOT_SET

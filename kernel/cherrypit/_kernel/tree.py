@@ -1,0 +1,279 @@
+"""Applications and the tree of mount points (``cherrypit.tree``).
+
+An :class:`Application` is a root object plus its config (``{"/path": {key: value}}``)
+mounted at a script name; it is a plain WSGI callable.  The :class:`Tree` maps script
+names to applications (or to any grafted WSGI callable) and is itself the site's WSGI
+callable, usable under any WSGI server.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping
+from typing import IO, Any
+
+from cherrypit._kernel import serving
+from cherrypit._kernel.config import check_request_key
+from cherrypit._kernel.configfile import as_dict
+from cherrypit._kernel.errors import ConfigError
+from cherrypit._kernel.plan import Plan
+from cherrypit._kernel.tools import Toolbox
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+ConfigSource = Mapping[str, Any] | str | os.PathLike[str] | IO[str]
+
+_PLAN_CACHE_LIMIT = 4096
+
+
+class Application:
+    """A CherryPy application: root object, script name, config, log.
+
+    :param root: the root of the URL object tree (may be ``None`` for config-only
+        mounts).
+    :param script_name: the mount point ('' for the site root; no trailing slash).
+    :param config: app config: ``{"/": {...}, "/path": {...}}``, a filename or a file.
+    """
+
+    #: Make ``cherrypit.url()`` relative: ``False``, ``True`` or ``"server"``.
+    relative_urls: bool | str = False
+
+    def __init__(
+        self, root: Any, script_name: str = "", config: ConfigSource | None = None
+    ) -> None:
+        from cherrypit._kernel import site
+
+        self.root = root
+        self._script_name: str | None = script_name
+        self.config: dict[str, dict[str, Any]] = {}
+        self.namespaces: dict[str, Callable[[str, Any], None]] = dict(site.app_namespaces())
+        self.toolboxes: dict[str, Toolbox] = {"tools": site.toolbox}
+        self.log = site.make_app_log(self)
+        self.wsgiapp: WSGIApp = self._serve
+        self._plans: dict[tuple[Any, ...], tuple[Plan, tuple[Any, ...]]] = {}
+        self._plan_version: tuple[int, int] = (-1, -1)
+        self._version = 0
+        self._section_dispatch = False
+        self.pipeline: list[tuple[str, Callable[..., WSGIApp]]] = []
+        self.wsgi_config: dict[str, dict[str, Any]] = {}
+        if config:
+            self.merge(config)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.root!r}, {self.script_name!r})"
+
+    @property
+    def script_name(self) -> str:
+        """The mount point; ``None`` at construction means "the request's script name"."""
+        if self._script_name is not None:
+            return self._script_name
+        return serving.current().request.script_name.rstrip("/")
+
+    @script_name.setter
+    def script_name(self, value: str | None) -> None:
+        if value:
+            value = value.rstrip("/")
+        self._script_name = value
+
+    # -- config ----------------------------------------------------------------------
+
+    def merge(self, config: ConfigSource) -> None:
+        """Merge more config (dict, filename or file) into this application's config."""
+        from cherrypit._kernel import site
+
+        if isinstance(config, (str, os.PathLike)):
+            site.config.files.append(os.fspath(config))
+        data = as_dict(config)
+        for section, values in data.items():
+            if not isinstance(values, Mapping):
+                raise ConfigError(
+                    "Application config must have section headers; wrap it in a dict with "
+                    f"paths as keys, e.g. {{'/': config}} (got key {section!r})"
+                )
+            for key, value in values.items():
+                self._check_key(section, key, value)
+            self.config.setdefault(section, {}).update(values)
+        root_section = self.config.get("/", {})
+        for key, value in root_section.items():
+            ns, dot, name = key.partition(".")
+            handler = self.namespaces.get(ns) if dot else None
+            if handler is not None:
+                try:
+                    handler(name, value)
+                except ConfigError:
+                    raise
+                except (AttributeError, KeyError, TypeError, ValueError) as exc:
+                    raise ConfigError(f"[/] {key}: {exc}") from exc
+        self._section_dispatch = any(
+            "request.dispatch" in values for s, values in self.config.items() if s != "global"
+        )
+        self._version += 1
+
+    def _check_key(self, section: str, key: str, value: Any) -> None:
+        from cherrypit._kernel import site
+
+        ns, dot, _ = key.partition(".")
+        if not dot:
+            return
+        try:
+            if ns in ("request", "response", "tools", "hooks", "error_page"):
+                check_request_key(key, value, site.config.tool_exists)
+            elif ns in self.toolboxes:
+                pass
+            else:
+                site.config.check_key(key, value)
+        except ConfigError as exc:
+            raise ConfigError(f"[{section}] {exc}") from None
+
+    def find_config(self, path: str, key: str, default: Any = None) -> Any:
+        """The value of ``key`` for ``path``: nearest section first, then global."""
+        from cherrypit._kernel import site
+
+        trail = path or "/"
+        while trail:
+            section = self.config.get(trail)
+            if section is not None and key in section:
+                return section[key]
+            cut = trail.rfind("/")
+            if cut == -1:
+                break
+            trail = "/" if cut == 0 and trail != "/" else trail[:cut]
+            if trail == "/" and "/" not in self.config:
+                break
+        return site.config.get(key, default)
+
+    def dispatcher_for(self, path: str, default: Any) -> Any:
+        if self._section_dispatch:
+            return self.find_config(path, "request.dispatch", default)
+        from cherrypit._kernel import site
+
+        return site.config.get("request.dispatch", default)
+
+    def plan_for(self, sources: list[dict[str, Any]], staticdir_section: str | None) -> Plan:
+        """The cached plan for a config trail (built on first use)."""
+        from cherrypit._kernel import site
+
+        version = (site.config.version, self._version)
+        if version != self._plan_version:
+            self._plans.clear()
+            self._plan_version = version
+        key = (*map(id, sources), staticdir_section)
+        cached = self._plans.get(key)
+        if cached is not None:
+            return cached[0]
+        merged = dict(site.config)
+        for source in sources:
+            merged.update(source)
+        if staticdir_section is not None:
+            merged["tools.staticdir.section"] = staticdir_section
+        plan = Plan(merged, self.toolboxes)
+        if len(self._plans) >= _PLAN_CACHE_LIMIT:
+            self._plans.clear()
+        # Keeping the sources alive keeps their ids unique while the entry is cached.
+        self._plans[key] = (plan, tuple(sources))
+        return plan
+
+    # -- serving ---------------------------------------------------------------------
+
+    def _serve(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        from cherrypit._kernel.wsgi import serve
+
+        return serve(self, environ, start_response)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        return self.wsgiapp(environ, start_response)
+
+    def get_serving(
+        self, local: Any, remote: Any, scheme: str, sproto: str
+    ) -> Any:
+        """CherryPy compat: create and install a request/response pair for this app."""
+        from cherrypit._kernel.request import Request, Response
+
+        request = Request(local, remote, scheme, sproto)
+        request.app = self
+        response = Response()
+        serving.install(request, response)
+        return request
+
+    def release_serving(self) -> None:
+        """CherryPy compat: close the current request."""
+        serving.current().request.close()
+
+
+class Tree:
+    """Mount points → applications; the site's WSGI callable (``cherrypit.tree``)."""
+
+    def __init__(self) -> None:
+        self.apps: dict[str, Any] = {}
+        self._single: Any = None
+
+    def mount(
+        self, root: Any, script_name: str = "", config: ConfigSource | None = None
+    ) -> Application:
+        """Mount ``root`` (an object or an :class:`Application`) at ``script_name``."""
+        if script_name is None:
+            raise TypeError(
+                "script_name must be a string ('' for the site root), not None"
+            )
+        script_name = script_name.rstrip("/")
+        if isinstance(root, Application):
+            app = root
+            if script_name != "" and script_name != app.script_name:
+                raise ValueError(
+                    "Cannot mount an Application at a script name other than its own "
+                    f"({app.script_name!r} vs {script_name!r})"
+                )
+            script_name = app.script_name
+        else:
+            app = Application(root, script_name)
+        if config:
+            app.merge(config)
+        self.apps[script_name] = app
+        self._refresh()
+        return app
+
+    def graft(self, wsgi_callable: Any, script_name: str = "") -> None:
+        """Mount any WSGI callable at ``script_name``."""
+        script_name = script_name.rstrip("/")
+        self.apps[script_name] = wsgi_callable
+        self._refresh()
+
+    def _refresh(self) -> None:
+        only = self.apps.get("") if len(self.apps) == 1 else None
+        self._single = only
+
+    def script_name(self, path: str | None = None) -> str | None:
+        """The mount point serving ``path`` (default: the current request's path)."""
+        if path is None:
+            request = serving.current().request
+            path = request.script_name + request.path_info
+        while True:
+            if path in self.apps:
+                return path
+            if path == "":
+                return None
+            path = path[: path.rfind("/")]
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        single = self._single
+        if (
+            single is not None
+            and not environ.get("SCRIPT_NAME")
+            and "//" not in environ.get("PATH_INFO", "")
+        ):
+            return single(environ, start_response)
+        sn_env = environ.get("SCRIPT_NAME", "")
+        pi = environ.get("PATH_INFO", "")
+        path = "/".join(x for x in (sn_env, pi) if x)
+        while "//" in path:
+            path = path.replace("//", "/")
+        if path and not path.startswith("/"):
+            path = "/" + path
+        sn = self.script_name(path or "/")
+        if sn is None:
+            start_response("404 Not Found", [("Content-Type", "text/plain"),
+                                             ("Content-Length", "9")])
+            return [b"Not Found"]
+        environ = dict(environ)
+        environ["SCRIPT_NAME"] = sn
+        environ["PATH_INFO"] = path[len(sn):]
+        return self.apps[sn](environ, start_response)

@@ -1,0 +1,231 @@
+"""The WSGI side of an application: environ in, status/headers/body out.
+
+:func:`serve` turns a WSGI environ into a :class:`Request`, runs the cycle (following
+internal redirects), logs the access line and hands the answer to the server.  For a
+plain collapsed body the request is closed before returning; a streamed body is
+wrapped so that ``on_end_request`` runs when the server closes it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from cherrypit._kernel import serving
+from cherrypit._kernel.errors import InternalRedirect, bare_error, format_exc
+from cherrypit._kernel.httputil import Host
+from cherrypit._kernel.request import Request, Response
+
+if TYPE_CHECKING:
+    from cherrypit._kernel.tree import Application
+
+_CGI_HEADER_NAMES = {
+    "HTTP_CGI_AUTHORIZATION": "Authorization",
+    "CONTENT_LENGTH": "Content-Length",
+    "CONTENT_TYPE": "Content-Type",
+    "REMOTE_HOST": "Remote-Host",
+    "REMOTE_ADDR": "Remote-Addr",
+}
+
+
+def translate_headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
+    """The request headers of a WSGI environ, as (Name, value) pairs."""
+    out = []
+    for key, value in environ.items():
+        if key[:5] == "HTTP_":
+            if key == "HTTP_CGI_AUTHORIZATION":
+                out.append(("Authorization", value))
+            else:
+                out.append((key[5:].replace("_", "-"), value))
+        elif key in _CGI_HEADER_NAMES:
+            out.append((_CGI_HEADER_NAMES[key], value))
+    return out
+
+
+def _recode(text: str, encoding: str) -> str:
+    # PEP 3333 hands us the raw bytes as latin-1 text; the application wants them
+    # decoded as ``request.uri_encoding`` (utf-8).  Undecodable input is left as is.
+    if text.isascii():
+        return text
+    try:
+        return text.encode("iso-8859-1").decode(encoding)
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
+
+
+def _has_real_handlers(logger: logging.Logger | None) -> bool:
+    while logger is not None:
+        for handler in logger.handlers:
+            if type(handler) is not logging.NullHandler:
+                return True
+        if not logger.propagate:
+            return False
+        logger = logger.parent
+    return False
+
+
+def make_request(app: Application, environ: dict[str, Any]) -> tuple[Request, Response]:
+    env = environ.get
+    local = Host(env("SERVER_NAME", ""), int(env("SERVER_PORT", 80) or -1), env("SERVER_NAME", ""))
+    remote = Host(
+        env("REMOTE_ADDR", ""), int(env("REMOTE_PORT", -1) or -1), env("REMOTE_HOST", "")
+    )
+    request = Request(
+        local, remote, env("wsgi.url_scheme", "http"), env("ACTUAL_SERVER_PROTOCOL", "HTTP/1.1")
+    )
+    request.app = app
+    request.wsgi_environ = environ
+    login = env("LOGIN") or env("REMOTE_USER")
+    if login:
+        request.login = login
+    prev = env("cherrypy.previous_request")
+    if prev is not None:
+        request.prev = prev
+    if env("wsgi.input_terminated"):
+        request._input_terminated = True
+    return request, Response()
+
+
+def serve(app: Application, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+    """Serve one WSGI request with ``app``."""
+    from cherrypit._kernel import site
+
+    engine = site.engine
+    listeners = engine.listeners
+    slot = serving.current()
+    saved = (slot.request, slot.response)
+    redirections: list[str] = []
+    if listeners.get("acquire_thread"):
+        engine.publish("acquire_thread")
+    if listeners.get("before_request"):
+        engine.publish("before_request")
+    while True:
+        request, response = make_request(app, environ)
+        slot.request, slot.response = request, response
+        env = environ.get
+        encoding = request.uri_encoding
+        path = _recode(env("SCRIPT_NAME", "") + env("PATH_INFO", ""), encoding)
+        qs = _recode(env("QUERY_STRING", ""), encoding)
+        try:
+            request.run(
+                env("REQUEST_METHOD", "GET"), path, qs, env("SERVER_PROTOCOL", "HTTP/1.0"),
+                translate_headers(environ), env("wsgi.input"),
+            )
+            break
+        except InternalRedirect as ir:
+            old_uri = path + ("?" + qs if qs else "")
+            redirections.append(old_uri)
+            new_uri = request.script_name + ir.path + ("?" + ir.query_string if ir.query_string else "")
+            request.close()
+            if new_uri in redirections:
+                return _fail(
+                    request, start_response, slot, saved,
+                    RuntimeError(f"InternalRedirector visited the same URL twice: {new_uri!r}"),
+                )
+            environ = dict(environ)
+            environ["REQUEST_METHOD"] = "GET"
+            environ["PATH_INFO"] = ir.path
+            environ["QUERY_STRING"] = ir.query_string
+            environ["CONTENT_LENGTH"] = "0"
+            environ.pop("CONTENT_TYPE", None)
+            environ["cherrypy.previous_request"] = ir.request
+            import io
+
+            environ["wsgi.input"] = io.BytesIO()
+        except request.throws:
+            _close(request, slot, saved)
+            raise
+        except Exception as exc:
+            if request.throw_errors:
+                _close(request, slot, saved)
+                raise
+            return _fail(request, start_response, slot, saved, exc)
+
+    log = app.log
+    if _has_real_handlers(log.access_log):
+        log.access(request, response)
+
+    body = response.body
+    start_response(response.status, response.header_list)
+    if isinstance(body, list) and not listeners.get("after_request"):
+        # A collapsed body is complete: end the request now instead of wrapping the
+        # body in a closing iterator.
+        if request.hooks._points.get("on_end_request") or "body" in request.__dict__:
+            try:
+                request.close()
+            except Exception:
+                site.log(traceback=True, severity=40)
+        request.closed = True
+        slot.request, slot.response = saved
+        return body
+    return ClosingBody(body, request, slot, saved)
+
+
+def _close(request: Request, slot: serving.Serving, saved: tuple[Any, Any]) -> None:
+    from cherrypit._kernel import site
+
+    try:
+        if site.engine.listeners.get("after_request"):
+            site.engine.publish("after_request")
+        request.close()
+    except Exception:
+        site.log(traceback=True, severity=40)
+    finally:
+        slot.request, slot.response = saved
+
+
+def _fail(
+    request: Request,
+    start_response: Callable[..., Any],
+    slot: serving.Serving,
+    saved: tuple[Any, Any],
+    exc: BaseException,
+) -> list[bytes]:
+    """The cycle itself failed: log, answer a bare 500, close."""
+    from cherrypit._kernel import site
+
+    tb = format_exc(exc)
+    site.log(tb, severity=40)
+    status, headers, body = bare_error(tb if request.show_tracebacks else None)
+    _close(request, slot, saved)
+    start_response(status, headers)
+    return body
+
+
+class ClosingBody:
+    """A response body that closes its request when the server is done with it."""
+
+    __slots__ = ("_body", "_closed", "_request", "_saved", "_slot")
+
+    def __init__(
+        self, body: Any, request: Request, slot: serving.Serving, saved: tuple[Any, Any]
+    ) -> None:
+        self._body = body
+        self._request = request
+        self._slot = slot
+        self._saved = saved
+        self._closed = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        slot = self._slot
+        slot.request, slot.response = self._request, serving.current().response
+        try:
+            yield from self._body
+        except Exception:
+            from cherrypit._kernel import site
+
+            # Headers are gone already: all we can do is log and cut the response.
+            site.log(traceback=True, severity=40)
+            raise
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        close = getattr(self._body, "close", None)
+        try:
+            if close is not None:
+                close()
+        finally:
+            _close(self._request, self._slot, self._saved)

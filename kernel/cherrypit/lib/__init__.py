@@ -1,0 +1,1 @@
+"""CherryPy's ``cherrypy.lib`` import path: helper modules that applications import."""

@@ -1,0 +1,16 @@
+"""The plugin author's API: everything a cherrypit plugin package needs to import.
+
+A plugin is a module (or object) with functions marked :data:`hookimpl` whose names
+come from :mod:`cherrypit._kernel.hookspecs`; it is registered through the
+``cherrypit.plugins`` entry-point group, exactly like the first-party plugins::
+
+    [project.entry-points."cherrypit.plugins"]
+    cors = "cherrypit_cors"
+"""
+
+from __future__ import annotations
+
+from cherrypit._kernel.errors import ConfigError
+from cherrypit._kernel.hookspecs import NamespaceHandler, hookimpl, hookspec
+
+__all__ = ["ConfigError", "NamespaceHandler", "hookimpl", "hookspec"]

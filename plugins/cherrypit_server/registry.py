@@ -1,0 +1,80 @@
+"""The process's servers and the ``server`` config namespace that configures them.
+
+``server.<setting>`` configures the default server, ``cherrypit.server``.
+``server.<name>.<setting>`` configures an additional server kept in
+:data:`servers` under ``<name>``, created (and subscribed to the engine) the first
+time its name is seen; ``server.<name>.on = False`` unsubscribes it again.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from cherrypit.plugin import ConfigError
+
+from cherrypit_server.settings import SETTINGS, as_bool, coerce, unknown_setting
+
+if TYPE_CHECKING:
+    from cherrypit_server.server import Server
+
+__all__ = ["default_server", "handle_server_key", "servers"]
+
+#: Additional servers configured as ``server.<name>.*``, by name.
+servers: dict[str, Server] = {}
+
+_default: list[Server] = []
+
+
+def default_server() -> Server:
+    """Return ``cherrypit.server``, creating it on first use."""
+    if not _default:
+        from cherrypit_server.server import Server
+
+        _default.append(Server())
+    return _default[0]
+
+
+def _named_server(name: str) -> Server:
+    server = servers.get(name)
+    if server is None:
+        from cherrypit_server.server import Server
+
+        # Same bus as the default server: the engine it was set up on.
+        server = Server(bus=default_server().bus)
+        server.config_prefix = f"server.{name}"
+        servers[name] = server
+        # On by default, like CherryPy; "server.<name>.on = False" undoes it.
+        server.subscribe()
+    return server
+
+
+def handle_server_key(key: str, value: Any) -> None:
+    """Apply one ``server.*`` config entry (``key`` is the part after ``server.``).
+
+    :raises ConfigError: for an unknown setting or a value of the wrong type; the
+        message starts with the full config key.
+    """
+    full_key = f"server.{key}"
+    name, dot, setting = key.partition(".")
+    if not dot:
+        target = default_server()
+        setattr(target, key, coerce(full_key, key, value))
+        return
+
+    if name in SETTINGS:
+        raise ConfigError(
+            f"{full_key}: {name!r} is a server setting, so it cannot name an additional server"
+        )
+    if setting == "on":
+        enabled = as_bool(full_key, value)
+        target = _named_server(name)
+        if enabled:
+            target.subscribe()
+        else:
+            target.unsubscribe()
+        return
+    if setting not in SETTINGS:
+        # Checked before _named_server() so a typo does not create a server.
+        raise unknown_setting(full_key, setting, extra=("on",))
+    coerced = coerce(full_key, setting, value)
+    setattr(_named_server(name), setting, coerced)

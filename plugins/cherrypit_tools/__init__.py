@@ -1,0 +1,1 @@
+"""cherrypit's built-in toolbox (placeholder while the tools are being written)."""
