@@ -308,10 +308,10 @@ def get_error_page(status: int | str, **kwargs: Any) -> bytes:
     pages: dict[Any, Any] = request.error_page
     custom = pages.get(code) or pages.get("default")
     response = serving.current().response
-    response.headers["Content-Type"] = "text/html;charset=utf-8"
     if custom:
         try:
             if callable(custom):
+                # A page callable owns the whole answer, headers included.
                 result = custom(**values)
                 if isinstance(result, bytes):
                     return result
@@ -321,13 +321,16 @@ def get_error_page(status: int | str, **kwargs: Any) -> bytes:
                     c if isinstance(c, bytes) else str(c).encode("utf-8") for c in result
                 )
             with open(custom, encoding="utf-8") as template:
-                return (template.read() % values).encode("utf-8")
+                page = template.read() % values
+            response.headers["Content-Type"] = "text/html;charset=utf-8"
+            return page.encode("utf-8")
         except Exception:
             failure = _format_one_line(sys.exc_info()[1])
             values["message"] += (
                 "<br />In addition, the custom error page failed:\n<br />"
                 + html.escape(failure, quote=False)
             )
+    response.headers["Content-Type"] = "text/html;charset=utf-8"
     return _PAGE.format(**values).encode("utf-8")
 
 

@@ -50,15 +50,16 @@ _T = TypeVar("_T")
 response_codes: dict[int, tuple[str, str]] = {
     status.value: (status.phrase, status.description) for status in HTTPStatus
 }
-# The stdlib descriptions of these two are terse; error pages show them to end users.
+# For these two, error pages show RFC 2616's wording (clients and tests match on it).
 response_codes[500] = (
     "Internal Server Error",
-    "The server hit an unexpected condition and could not complete the request.",
+    "The server encountered an unexpected condition which prevented it from fulfilling "
+    "the request.",
 )
 response_codes[503] = (
     "Service Unavailable",
-    "The server cannot handle the request right now, because it is overloaded or "
-    "down for maintenance. Please try again later.",
+    "The server is currently unable to handle the request due to a temporary "
+    "overloading or maintenance of the server.",
 )
 
 

@@ -52,6 +52,10 @@ class _LazyCookie:
     def __get__(self, obj: Request | None, objtype: type | None = None) -> Any:
         if obj is None:
             return self
+        # A data descriptor wins over the instance dict: look there first ourselves.
+        cached = obj.__dict__.get("cookie")
+        if cached is not None:
+            return cached
         jar: SimpleCookie = SimpleCookie()
         for value in obj._cookie_headers:
             try:
@@ -71,6 +75,9 @@ class _LazyBody:
     def __get__(self, obj: Request | None, objtype: type | None = None) -> Any:
         if obj is None:
             return self
+        cached = obj.__dict__.get("body")
+        if cached is not None:
+            return cached
         from cherrypit._kernel.body import RequestBody
 
         body = RequestBody(obj.rfile, obj.headers, request_params=obj.params)
@@ -87,6 +94,9 @@ class _LazyUniqueId:
     def __get__(self, obj: Request | None, objtype: type | None = None) -> Any:
         if obj is None:
             return self
+        cached = obj.__dict__.get("unique_id")
+        if cached is not None:
+            return cached
         value = str(uuid.uuid4())
         obj.__dict__["unique_id"] = value
         return value
@@ -430,6 +440,9 @@ class _LazyResponseCookie:
     def __get__(self, obj: Response | None, objtype: type | None = None) -> Any:
         if obj is None:
             return self
+        cached = obj.__dict__.get("cookie")
+        if cached is not None:
+            return cached
         jar: SimpleCookie = SimpleCookie()
         obj.__dict__["cookie"] = jar
         return jar

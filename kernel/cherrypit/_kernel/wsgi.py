@@ -67,7 +67,8 @@ def _has_real_handlers(logger: logging.Logger | None) -> bool:
 
 def make_request(app: Application, environ: dict[str, Any]) -> tuple[Request, Response]:
     env = environ.get
-    local = Host(env("SERVER_NAME", ""), int(env("SERVER_PORT", 80) or -1), env("SERVER_NAME", ""))
+    # Like CherryPy: the local IP is not known from WSGI, only the server name.
+    local = Host("", int(env("SERVER_PORT", 80) or -1), env("SERVER_NAME", ""))
     remote = Host(
         env("REMOTE_ADDR", ""), int(env("REMOTE_PORT", -1) or -1), env("REMOTE_HOST", "")
     )
