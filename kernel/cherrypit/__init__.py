@@ -189,4 +189,3 @@ def __getattr__(name: str) -> Any:
     from cherrypit._kernel.pluginmanager import compat_attribute
 
     return compat_attribute(__name__, name)
-

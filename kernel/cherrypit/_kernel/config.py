@@ -97,8 +97,15 @@ _KEY_TYPES: dict[str, tuple[type, ...]] = {
 _RESPONSE_KEYS = frozenset({"stream", "timeout"})
 _REQUEST_BODY_KEYS = frozenset(
     {
-        "maxbytes", "max_parts", "max_fields", "max_part_header_size", "processors",
-        "attempt_charsets", "default_content_type", "part_class", "bufsize",
+        "maxbytes",
+        "max_parts",
+        "max_fields",
+        "max_part_header_size",
+        "processors",
+        "attempt_charsets",
+        "default_content_type",
+        "part_class",
+        "bufsize",
     }
 )
 
@@ -238,12 +245,17 @@ class Config(dict[str, Any]):
         return decorate
 
     def update(  # type: ignore[override]
-        self, config: Mapping[str, Any] | str | os.PathLike[str] | IO[str] = (), **kw: Any
+        self, config: Mapping[str, Any] | str | os.PathLike[str] | IO[str] | None = None, **kw: Any
     ) -> None:
         """Update from a dict, a config filename or an open config file."""
         if isinstance(config, (str, os.PathLike)):
             self.files.append(os.fspath(config))
-        data = dict(as_dict(config)) if not isinstance(config, Mapping) else dict(config)
+        if config is None:
+            data: dict[str, Any] = {}
+        elif isinstance(config, Mapping):
+            data = dict(config)
+        else:
+            data = dict(as_dict(config))
         data.update(kw)
         section = data.get("global")
         if isinstance(section, dict):
@@ -262,12 +274,16 @@ class Config(dict[str, Any]):
                 raise ConfigError(
                     f"environment: unknown environment {env!r}{suggest(env, self.environments)}"
                 )
-            for key, value in self.environments[env].items():
-                data.setdefault(key, value)
+            preset = {k: v for k, v in self.environments[env].items() if k not in data}
+            data.update(preset)
+        else:
+            preset = {}
         # plugins.* first: it decides which plugins (and so namespaces) exist.
         ordered = sorted(data.items(), key=lambda kv: not kv[0].startswith("plugins."))
         for key, value in ordered:
-            self.check_key(key, value)
+            if key not in preset:
+                # Presets name tools that may be disabled; only user keys are checked.
+                self.check_key(key, value)
         dict.update(self, data)
         self.version += 1
         for key, value in ordered:

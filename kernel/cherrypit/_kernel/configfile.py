@@ -15,7 +15,7 @@ import configparser
 import importlib
 import operator
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import IO, Any
 
 from cherrypit._kernel.errors import ConfigError
@@ -153,8 +153,8 @@ def parse(source: str | os.PathLike[str] | IO[str]) -> dict[str, dict[str, Any]]
     return result
 
 
-def as_dict(config: str | os.PathLike[str] | IO[str] | dict[str, Any]) -> dict[str, Any]:
+def as_dict(config: str | os.PathLike[str] | IO[str] | Mapping[str, Any]) -> dict[str, Any]:
     """Accept a dict, a filename or an open file; return a dict."""
-    if isinstance(config, dict):
-        return config
+    if isinstance(config, Mapping):
+        return dict(config)
     return parse(config)

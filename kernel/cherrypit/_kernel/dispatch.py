@@ -42,6 +42,7 @@ _PUNCTUATION_TO_UNDERSCORE = str.maketrans(string.punctuation, "_" * len(string.
 
 # --- exposing handlers -----------------------------------------------------------------
 
+
 def expose(func: Any = None, alias: str | Iterable[str] | None = None) -> Any:
     """Mark a function, method or class as reachable by URL.
 
@@ -104,12 +105,13 @@ def popargs(*args: str, handler: Any = None) -> Any:
 
 # --- calling handlers ------------------------------------------------------------------
 
+
 class PageHandler:
     """A page handler bound to its positional path arguments."""
 
     __slots__ = ("args", "callable", "kwargs")
 
-    def __init__(self, callable: Callable[..., Any], *args: Any, **kwargs: Any) -> None:  # noqa: A002
+    def __init__(self, callable: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         self.callable = callable
         self.args = args
         self.kwargs = kwargs
@@ -124,7 +126,7 @@ class PageHandler:
             except HTTPError:
                 raise
             except Exception:
-                raise exc from None
+                raise exc from None  # type: ignore[misc]
             raise
 
 
@@ -151,7 +153,7 @@ class LateParamPageHandler(PageHandler):
             except HTTPError:
                 raise
             except Exception:
-                raise exc from None
+                raise exc from None  # type: ignore[misc]
             raise
 
 
@@ -179,7 +181,7 @@ def _signature_parts(
 
 
 def test_callable_spec(
-    callable: Callable[..., Any],  # noqa: A002
+    callable: Callable[..., Any],
     callable_args: tuple[Any, ...],
     callable_kwargs: dict[str, Any],
 ) -> None:
@@ -239,6 +241,7 @@ def test_callable_spec(
 
 # --- the object-tree dispatcher --------------------------------------------------------
 
+
 class Trail:
     """What the dispatcher found: handler, positional args, config sources, index flag."""
 
@@ -297,8 +300,9 @@ class Dispatcher:
         request.apply_trail(trail, None)
         return trail.handler, trail.vpath
 
-    def find_trail(self, request: Request, path: str) -> Trail:  # noqa: C901 - one walk
+    def find_trail(self, request: Request, path: str) -> Trail:
         app = request.app
+        assert app is not None, "dispatch needs request.app"
         root = app.root
         app_config = app.config
         dispatch_name = self.dispatch_method_name
@@ -315,9 +319,7 @@ class Dispatcher:
         section = app_config.get("/")
         if section:
             root_sources.append(section)
-        entries: list[tuple[Any, list[dict[str, Any]], int]] = [
-            (root, root_sources, fullpath_len)
-        ]
+        entries: list[tuple[Any, list[dict[str, Any]], int]] = [(root, root_sources, fullpath_len)]
 
         node = root
         names = fullpath[:]
@@ -370,7 +372,7 @@ class Dispatcher:
         def collect(upto: int, extra: dict[str, Any] | None) -> tuple[list[Any], str | None]:
             merged: list[dict[str, Any]] = []
             staticdir: str | None = None
-            for node_, srcs, left_ in entries[: upto + 1]:
+            for _node, srcs, left_ in entries[: upto + 1]:
                 merged.extend(srcs)
                 for s in srcs:
                     if "tools.staticdir.dir" in s:
@@ -387,14 +389,20 @@ class Dispatcher:
             if default is not None and getattr(default, "exposed", False):
                 merged, staticdir = collect(i, getattr(default, "_cp_config", None))
                 return Trail(
-                    default, fullpath[fullpath_len - left : -1], merged,
-                    path.endswith("/"), staticdir,
+                    default,
+                    fullpath[fullpath_len - left : -1],
+                    merged,
+                    path.endswith("/"),
+                    staticdir,
                 )
             if getattr(candidate, "exposed", False):
                 merged, staticdir = collect(i, None)
                 return Trail(
-                    candidate, fullpath[fullpath_len - left : -1], merged,
-                    i == len(entries) - 1, staticdir,
+                    candidate,
+                    fullpath[fullpath_len - left : -1],
+                    merged,
+                    i == len(entries) - 1,
+                    staticdir,
                 )
         merged, staticdir = collect(len(entries) - 1, None)
         return Trail(None, [], merged, None, staticdir)
@@ -485,6 +493,7 @@ class RoutesDispatcher:
             params.pop("action", None)
         request.params.update(params)
         app = request.app
+        assert app is not None
         sources: list[dict[str, Any]] = []
         section = app.config.get("/")
         if section:
@@ -516,7 +525,7 @@ class RoutesDispatcher:
         return handler, sources
 
 
-def VirtualHost(  # noqa: N802 - CherryPy's public name
+def VirtualHost(
     next_dispatcher: Any = None, use_x_forwarded_host: bool = True, **domains: str
 ) -> Callable[[str], Any]:
     """Prefix the path with a section chosen by the request's host.

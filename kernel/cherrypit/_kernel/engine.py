@@ -67,9 +67,7 @@ class Engine(Bus):
         self.before_start: list[Callable[[], None]] = []
 
     def subscribe(self, channel: str, callback: Any = None, priority: int | None = None) -> Any:
-        if channel in ("start_thread", "stop_thread") and not self.listeners.get(
-            "acquire_thread"
-        ):
+        if channel in ("start_thread", "stop_thread") and not self.listeners.get("acquire_thread"):
             self.thread_manager.subscribe()
         return super().subscribe(channel, callback, priority)
 

@@ -44,7 +44,7 @@ class ConfigError(CherryPyException, ValueError):
     """A config key or value is wrong; the message names the key."""
 
 
-class TimeoutError(CherryPyException):  # noqa: A001 - CherryPy's public name
+class TimeoutError(CherryPyException):
     """A lock or a response took longer than allowed."""
 
 
@@ -131,18 +131,23 @@ class HTTPRedirect(CherryPyException):
             response.headers["Location"] = self.urls[0]
             prefix = _REDIRECT_MESSAGES[status]
             lines = [
-                "{}<a href={}>{}</a>.".format(
-                    prefix, _quoteattr(u), html.escape(u, quote=False)
-                )
+                f"{prefix}<a href={_quoteattr(u)}>{html.escape(u, quote=False)}</a>."
                 for u in self.urls
             ]
             response.body = "<br />\n".join(lines).encode("utf-8")
             response.headers.pop("Content-Length", None)
         elif status == 304:
             for key in (
-                "Allow", "Content-Encoding", "Content-Language", "Content-Length",
-                "Content-Location", "Content-MD5", "Content-Range", "Content-Type",
-                "Expires", "Last-Modified",
+                "Allow",
+                "Content-Encoding",
+                "Content-Language",
+                "Content-Length",
+                "Content-Location",
+                "Content-MD5",
+                "Content-Range",
+                "Content-Type",
+                "Expires",
+                "Last-Modified",
             ):
                 response.headers.pop(key, None)
             response.body = None
@@ -169,8 +174,15 @@ def _quoteattr(value: str) -> str:
 
 
 _STRIP_ON_ERROR = (
-    "Accept-Ranges", "Age", "Allow", "Cache-Control", "Content-Encoding",
-    "Content-Language", "Content-Length", "Content-Location", "Content-MD5",
+    "Accept-Ranges",
+    "Age",
+    "Allow",
+    "Cache-Control",
+    "Content-Encoding",
+    "Content-Language",
+    "Content-Length",
+    "Content-Location",
+    "Content-MD5",
     "Last-Modified",
 )
 
@@ -268,8 +280,17 @@ _PAGE = """<!DOCTYPE html>
 # Some browsers replace short error bodies by their own "friendly" page; padding the
 # body above these sizes keeps the application's message visible.
 _FRIENDLY_ERROR_SIZES = {
-    400: 512, 403: 256, 404: 512, 405: 256, 406: 512, 408: 512,
-    409: 512, 410: 256, 500: 512, 501: 512, 505: 512,
+    400: 512,
+    403: 256,
+    404: 512,
+    405: 256,
+    406: 512,
+    408: 512,
+    409: 512,
+    410: 256,
+    500: 512,
+    501: 512,
+    505: 512,
 }
 
 
@@ -349,7 +370,9 @@ def format_exc(exc: BaseException | None = None) -> str:
     return "".join(_traceback.format_exception(type(exc), exc, exc.__traceback__))
 
 
-def bare_error(extrabody: str | bytes | None = None) -> tuple[str, list[tuple[str, str]], list[bytes]]:
+def bare_error(
+    extrabody: str | bytes | None = None,
+) -> tuple[str, list[tuple[str, str]], list[bytes]]:
     """A minimal 500 answer (status, headers, body) for when the cycle itself failed."""
     body = b"Unrecoverable error in the server."
     if extrabody is not None:

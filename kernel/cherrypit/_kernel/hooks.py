@@ -45,7 +45,7 @@ class Hook:
         self.failsafe = failsafe
         if priority is None:
             priority = getattr(callback, "priority", 50)
-        self.priority: int = priority  # type: ignore[assignment]
+        self.priority: int = priority
         self.kwargs = kwargs
 
     def __lt__(self, other: Hook) -> bool:
@@ -67,9 +67,7 @@ class HookMap:
 
     __slots__ = ("_owned", "_points")
 
-    def __init__(
-        self, points: Iterable[str] | dict[str, tuple[Hook, ...]] | None = None
-    ) -> None:
+    def __init__(self, points: Iterable[str] | dict[str, tuple[Hook, ...]] | None = None) -> None:
         if isinstance(points, dict):
             self._points: dict[str, Any] = points
             self._owned = False

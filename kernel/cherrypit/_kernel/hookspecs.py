@@ -47,7 +47,7 @@ def cherrypit_register_tools(toolbox: Toolbox) -> None:
 
 
 @hookspec
-def cherrypit_config_namespaces() -> Mapping[str, NamespaceHandler]:
+def cherrypit_config_namespaces() -> Mapping[str, NamespaceHandler]:  # type: ignore[empty-body]
     """Return global config namespaces this plugin owns, e.g. ``{"server": handler}``.
 
     ``cherrypit.config.update({"server.socket_port": 8080})`` then calls
@@ -58,7 +58,7 @@ def cherrypit_config_namespaces() -> Mapping[str, NamespaceHandler]:
 
 
 @hookspec
-def cherrypit_app_namespaces() -> Mapping[str, NamespaceHandler]:
+def cherrypit_app_namespaces() -> Mapping[str, NamespaceHandler]:  # type: ignore[empty-body]
     """Return application config namespaces (applied from an app's ``[/]`` section).
 
     Handlers are called with ``(key, value)``; use ``cherrypit.request.app`` is not

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 def _resolve_callable(key: str, value: Any) -> Callable[..., Any]:
     if callable(value):
-        return value
+        return value  # type: ignore[no-any-return]
     if isinstance(value, str) and "." in value:
         module, _, name = value.rpartition(".")
         try:

@@ -16,10 +16,9 @@ import os
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pluggy
-
 from cherrypit._kernel import hookspecs
 from cherrypit._kernel.errors import ConfigError
 
@@ -90,7 +89,9 @@ def ensure_loaded() -> None:
             _state.pm.check_pending()
         except pluggy.PluginValidationError as exc:
             _state.loaded = False
-            raise PluginError(f"plugin {exc.plugin!r} does not match the hook contract: {exc}") from exc
+            raise PluginError(
+                f"plugin {exc.plugin!r} does not match the hook contract: {exc}"
+            ) from exc
         except Exception:
             _state.loaded = False
             raise
@@ -138,7 +139,8 @@ def register(plugin: Any, name: str | None = None) -> None:
         _state.pm.register(plugin, name=name)
         _state.pm.check_pending()
         _state.infos.setdefault(
-            name, PluginInfo(name, getattr(plugin, "__name__", repr(plugin)), "(registered)", "", True)
+            name,
+            PluginInfo(name, getattr(plugin, "__name__", repr(plugin)), "(registered)", "", True),
         )
         if _state.loaded:
             wire()
@@ -202,7 +204,8 @@ def wire() -> None:
     site.reset_plugin_namespaces()
     owners: dict[str, str] = {}
     for impl in reversed(pm.hook.cherrypit_config_namespaces.get_hookimpls()):
-        for ns, handler in (impl.function() or {}).items():
+        contributed = cast("dict[str, Any]", impl.function() or {})
+        for ns, handler in contributed.items():
             if ns in owners or ns in site.KERNEL_NAMESPACES:
                 other = owners.get(ns, "the kernel")
                 raise PluginError(
@@ -211,7 +214,8 @@ def wire() -> None:
             owners[ns] = impl.plugin_name
             site.config.namespaces[ns] = handler
     for impl in reversed(pm.hook.cherrypit_app_namespaces.get_hookimpls()):
-        for ns, handler in (impl.function() or {}).items():
+        app_contributed = cast("dict[str, Any]", impl.function() or {})
+        for ns, handler in app_contributed.items():
             site.plugin_app_namespaces[ns] = handler
 
     for impl in reversed(pm.hook.cherrypit_engine_setup.get_hookimpls()):

@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 __all__ = ["Request", "Response", "ResponseBody"]
 
 _EMPTY_HOOKS = HookMap({})
+#: Header name → its Title-Case form (bounded cache; header names repeat a lot).
+_TITLES: dict[str, str] = {}
 
 
 def _default_error_response() -> None:
@@ -192,10 +194,12 @@ class Request:
         self.protocol = _protocol_tuple(req_protocol, self.server_protocol)
         self.header_list = list(headers)
         self.rfile = rfile
-        self.request_line = f"{method} {path}{'?' + query_string if query_string else ''} {req_protocol}"
+        self.request_line = (
+            f"{method} {path}{'?' + query_string if query_string else ''} {req_protocol}"
+        )
         script_name = self.app.script_name if self.app is not None else ""
         self.script_name = script_name
-        self.path_info = path[len(script_name):] if path.startswith(script_name) else path
+        self.path_info = path[len(script_name) :] if path.startswith(script_name) else path
         self.respond(response, self.path_info)
         if method == "HEAD":
             response.body = []
@@ -271,15 +275,21 @@ class Request:
 
     def process_headers(self) -> None:
         """Fill ``headers`` from ``header_list``, and compute ``base``."""
-        headers = self.headers
+        headers = self.headers = HeaderMap()
+        setitem = dict.__setitem__
+        titles = _TITLES
         cookies = []
         for name, value in self.header_list:
+            title = titles.get(name)
+            if title is None:
+                title = name.title()
+                if len(titles) < 4096:
+                    titles[name] = title
             value = value.strip()
-            if not value.isascii() or "=?" in value:
+            if "=?" in value or not value.isascii():
                 value = decode_TEXT_maybe(value)
-            name = name.title()
-            headers[name] = value
-            if name == "Cookie":
+            setitem(headers, title, value)
+            if title == "Cookie":
                 cookies.append(value)
         if cookies:
             self._cookie_headers = tuple(cookies)
@@ -326,7 +336,7 @@ class Request:
         """Answer an unexpected exception (``before_error_response`` … ``finalize``)."""
         try:
             self._run_point("before_error_response")
-            if self.error_response:
+            if self.error_response is not None:
                 self.error_response()
             self._run_point("after_error_response")
             response.finalize()

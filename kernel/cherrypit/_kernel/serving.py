@@ -44,8 +44,8 @@ _current: ContextVar[Serving] = ContextVar("cherrypit.serving")
 
 
 def _blank_request() -> Request:
-    from cherrypit._kernel.request import Request
     from cherrypit._kernel.httputil import Host
+    from cherrypit._kernel.request import Request
 
     return Request(Host("127.0.0.1", 80), Host("127.0.0.1", 1111), "http", "HTTP/1.1")
 

@@ -26,7 +26,10 @@ class GlobalLogManager(LogManager):
     """``cherrypit.log``: writes to the current application's log inside a request."""
 
     def __call__(
-        self, msg: str = "", context: str = "", severity: int = logging.INFO,
+        self,
+        msg: str = "",
+        context: str = "",
+        severity: int = logging.INFO,
         traceback: bool = False,
     ) -> None:
         app = serving.current().request.app
@@ -61,14 +64,16 @@ class Checker:
                 log(
                     f"The application mounted at {script_name!r} has config in a [global] "
                     "section; site-wide settings belong in cherrypit.config.update().",
-                    "CHECKER", logging.WARNING,
+                    "CHECKER",
+                    logging.WARNING,
                 )
             for section in cfg:
                 if section != "global" and not section.startswith("/"):
                     log(
                         f"The application mounted at {script_name!r} has a config section "
                         f"{section!r} that is not a path (it should start with '/').",
-                        "CHECKER", logging.WARNING,
+                        "CHECKER",
+                        logging.WARNING,
                     )
 
 
@@ -83,6 +88,7 @@ plugin_app_namespaces: dict[str, NamespaceHandler] = {}
 
 
 # --- kernel config namespaces ----------------------------------------------------------
+
 
 def _engine_namespace(key: str, value: Any) -> None:
     if key in ("SIGHUP", "SIGTERM", "SIGUSR1", "SIGINT"):

@@ -20,8 +20,6 @@ from typing import Any
 
 from cherrypit._kernel import serving
 
-_NOT_SET = object()
-
 
 def _tool_args(callable_: Callable[..., Any]) -> set[str]:
     try:
@@ -29,9 +27,7 @@ def _tool_args(callable_: Callable[..., Any]) -> set[str]:
     except (TypeError, ValueError):
         return set()
     return {
-        name
-        for name, p in params.items()
-        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+        name for name, p in params.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
     }
 
 
@@ -50,7 +46,7 @@ class Tool:
     def __init__(
         self,
         point: str,
-        callable: Callable[..., Any],  # noqa: A002 - CherryPy's argument name
+        callable: Callable[..., Any],
         name: str | None = None,
         priority: int = 50,
     ) -> None:
@@ -136,7 +132,7 @@ class HandlerTool(Tool):
 
     def __init__(
         self,
-        callable: Callable[..., Any],  # noqa: A002
+        callable: Callable[..., Any],
         name: str | None = None,
         priority: int = 50,
     ) -> None:
@@ -184,7 +180,7 @@ class HandlerWrapperTool(Tool):
         self._name = name
         self._priority = priority
 
-    def callable(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def callable(self, *args: Any, **kwargs: Any) -> None:
         request = serving.current().request
         inner = request.handler
 
@@ -199,7 +195,7 @@ class ErrorTool(Tool):
 
     def __init__(
         self,
-        callable: Callable[..., Any],  # noqa: A002
+        callable: Callable[..., Any],
         name: str | None = None,
     ) -> None:
         super().__init__("", callable, name)
@@ -237,6 +233,11 @@ class Toolbox:
     ``cherrypit_register_tools`` hook); a name that still does not exist is an
     ``AttributeError`` that says which plugin is expected to provide it.
     """
+
+    namespace: str
+    _tools: dict[str, Tool]
+    _owners: dict[str, str]
+    _loader: Callable[[], None] | None
 
     def __init__(self, namespace: str) -> None:
         object.__setattr__(self, "namespace", namespace)
@@ -319,6 +320,3 @@ class Toolbox:
 
 def default_hook_kwargs(tool: Tool) -> set[str]:
     return _tool_args(tool.callable)
-
-
-_ = _NOT_SET

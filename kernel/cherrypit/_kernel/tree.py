@@ -12,12 +12,13 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from typing import IO, Any
 
-from cherrypit._kernel import serving
+from cherrypit._kernel import serving, site
 from cherrypit._kernel.config import check_request_key
 from cherrypit._kernel.configfile import as_dict
 from cherrypit._kernel.errors import ConfigError
 from cherrypit._kernel.plan import Plan
 from cherrypit._kernel.tools import Toolbox
+from cherrypit._kernel.wsgi import serve
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 ConfigSource = Mapping[str, Any] | str | os.PathLike[str] | IO[str]
@@ -40,8 +41,6 @@ class Application:
     def __init__(
         self, root: Any, script_name: str = "", config: ConfigSource | None = None
     ) -> None:
-        from cherrypit._kernel import site
-
         self.root = root
         self._script_name: str | None = script_name
         self.config: dict[str, dict[str, Any]] = {}
@@ -78,8 +77,6 @@ class Application:
 
     def merge(self, config: ConfigSource) -> None:
         """Merge more config (dict, filename or file) into this application's config."""
-        from cherrypit._kernel import site
-
         if isinstance(config, (str, os.PathLike)):
             site.config.files.append(os.fspath(config))
         data = as_dict(config)
@@ -109,8 +106,6 @@ class Application:
         self._version += 1
 
     def _check_key(self, section: str, key: str, value: Any) -> None:
-        from cherrypit._kernel import site
-
         ns, dot, _ = key.partition(".")
         if not dot:
             return
@@ -126,8 +121,6 @@ class Application:
 
     def find_config(self, path: str, key: str, default: Any = None) -> Any:
         """The value of ``key`` for ``path``: nearest section first, then global."""
-        from cherrypit._kernel import site
-
         trail = path or "/"
         while trail:
             section = self.config.get(trail)
@@ -144,14 +137,10 @@ class Application:
     def dispatcher_for(self, path: str, default: Any) -> Any:
         if self._section_dispatch:
             return self.find_config(path, "request.dispatch", default)
-        from cherrypit._kernel import site
-
         return site.config.get("request.dispatch", default)
 
     def plan_for(self, sources: list[dict[str, Any]], staticdir_section: str | None) -> Plan:
         """The cached plan for a config trail (built on first use)."""
-        from cherrypit._kernel import site
-
         version = (site.config.version, self._version)
         if version != self._plan_version:
             self._plans.clear()
@@ -175,16 +164,12 @@ class Application:
     # -- serving ---------------------------------------------------------------------
 
     def _serve(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        from cherrypit._kernel.wsgi import serve
-
         return serve(self, environ, start_response)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         return self.wsgiapp(environ, start_response)
 
-    def get_serving(
-        self, local: Any, remote: Any, scheme: str, sproto: str
-    ) -> Any:
+    def get_serving(self, local: Any, remote: Any, scheme: str, sproto: str) -> Any:
         """CherryPy compat: create and install a request/response pair for this app."""
         from cherrypit._kernel.request import Request, Response
 
@@ -211,9 +196,7 @@ class Tree:
     ) -> Application:
         """Mount ``root`` (an object or an :class:`Application`) at ``script_name``."""
         if script_name is None:
-            raise TypeError(
-                "script_name must be a string ('' for the site root), not None"
-            )
+            raise TypeError("script_name must be a string ('' for the site root), not None")
         script_name = script_name.rstrip("/")
         if isinstance(root, Application):
             app = root
@@ -270,10 +253,11 @@ class Tree:
             path = "/" + path
         sn = self.script_name(path or "/")
         if sn is None:
-            start_response("404 Not Found", [("Content-Type", "text/plain"),
-                                             ("Content-Length", "9")])
+            start_response(
+                "404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "9")]
+            )
             return [b"Not Found"]
         environ = dict(environ)
         environ["SCRIPT_NAME"] = sn
-        environ["PATH_INFO"] = path[len(sn):]
+        environ["PATH_INFO"] = path[len(sn) :]
         return self.apps[sn](environ, start_response)

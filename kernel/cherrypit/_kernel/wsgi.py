@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from cherrypit._kernel import serving
+from cherrypit._kernel import serving, site
 from cherrypit._kernel.errors import InternalRedirect, bare_error, format_exc
 from cherrypit._kernel.httputil import Host
 from cherrypit._kernel.request import Request, Response
@@ -20,26 +20,30 @@ from cherrypit._kernel.request import Request, Response
 if TYPE_CHECKING:
     from cherrypit._kernel.tree import Application
 
-_CGI_HEADER_NAMES = {
+#: WSGI environ key → header name ('' for keys that are not headers); filled lazily
+#: and bounded, so a client sending many odd header names cannot grow it forever.
+_ENV_HEADER_NAMES: dict[str, str] = {
     "HTTP_CGI_AUTHORIZATION": "Authorization",
     "CONTENT_LENGTH": "Content-Length",
     "CONTENT_TYPE": "Content-Type",
     "REMOTE_HOST": "Remote-Host",
     "REMOTE_ADDR": "Remote-Addr",
 }
+_ENV_CACHE_LIMIT = 4096
 
 
 def translate_headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
-    """The request headers of a WSGI environ, as (Name, value) pairs."""
+    """The request headers of a WSGI environ, as (Title-Case-Name, value) pairs."""
+    names = _ENV_HEADER_NAMES
     out = []
     for key, value in environ.items():
-        if key[:5] == "HTTP_":
-            if key == "HTTP_CGI_AUTHORIZATION":
-                out.append(("Authorization", value))
-            else:
-                out.append((key[5:].replace("_", "-"), value))
-        elif key in _CGI_HEADER_NAMES:
-            out.append((_CGI_HEADER_NAMES[key], value))
+        name = names.get(key)
+        if name is None:
+            name = key[5:].replace("_", "-").title() if key[:5] == "HTTP_" else ""
+            if len(names) < _ENV_CACHE_LIMIT:
+                names[key] = name
+        if name:
+            out.append((name, value))
     return out
 
 
@@ -69,9 +73,7 @@ def make_request(app: Application, environ: dict[str, Any]) -> tuple[Request, Re
     env = environ.get
     # Like CherryPy: the local IP is not known from WSGI, only the server name.
     local = Host("", int(env("SERVER_PORT", 80) or -1), env("SERVER_NAME", ""))
-    remote = Host(
-        env("REMOTE_ADDR", ""), int(env("REMOTE_PORT", -1) or -1), env("REMOTE_HOST", "")
-    )
+    remote = Host(env("REMOTE_ADDR", ""), int(env("REMOTE_PORT", -1) or -1), env("REMOTE_HOST", ""))
     request = Request(
         local, remote, env("wsgi.url_scheme", "http"), env("ACTUAL_SERVER_PROTOCOL", "HTTP/1.1")
     )
@@ -90,8 +92,6 @@ def make_request(app: Application, environ: dict[str, Any]) -> tuple[Request, Re
 
 def serve(app: Application, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
     """Serve one WSGI request with ``app``."""
-    from cherrypit._kernel import site
-
     engine = site.engine
     listeners = engine.listeners
     slot = serving.current()
@@ -110,18 +110,27 @@ def serve(app: Application, environ: dict[str, Any], start_response: Callable[..
         qs = _recode(env("QUERY_STRING", ""), encoding)
         try:
             request.run(
-                env("REQUEST_METHOD", "GET"), path, qs, env("SERVER_PROTOCOL", "HTTP/1.0"),
-                translate_headers(environ), env("wsgi.input"),
+                env("REQUEST_METHOD", "GET"),
+                path,
+                qs,
+                env("SERVER_PROTOCOL", "HTTP/1.0"),
+                translate_headers(environ),
+                env("wsgi.input"),
             )
             break
         except InternalRedirect as ir:
             old_uri = path + ("?" + qs if qs else "")
             redirections.append(old_uri)
-            new_uri = request.script_name + ir.path + ("?" + ir.query_string if ir.query_string else "")
+            new_uri = (
+                request.script_name + ir.path + ("?" + ir.query_string if ir.query_string else "")
+            )
             request.close()
             if new_uri in redirections:
                 return _fail(
-                    request, start_response, slot, saved,
+                    request,
+                    start_response,
+                    slot,
+                    saved,
                     RuntimeError(f"InternalRedirector visited the same URL twice: {new_uri!r}"),
                 )
             environ = dict(environ)
@@ -164,8 +173,6 @@ def serve(app: Application, environ: dict[str, Any], start_response: Callable[..
 
 
 def _close(request: Request, slot: serving.Serving, saved: tuple[Any, Any]) -> None:
-    from cherrypit._kernel import site
-
     try:
         if site.engine.listeners.get("after_request"):
             site.engine.publish("after_request")
@@ -184,8 +191,6 @@ def _fail(
     exc: BaseException,
 ) -> list[bytes]:
     """The cycle itself failed: log, answer a bare 500, close."""
-    from cherrypit._kernel import site
-
     tb = format_exc(exc)
     site.log(tb, severity=40)
     status, headers, body = bare_error(tb if request.show_tracebacks else None)
@@ -214,9 +219,7 @@ class ClosingBody:
         try:
             yield from self._body
         except Exception:
-            from cherrypit._kernel import site
-
-            # Headers are gone already: all we can do is log and cut the response.
+                # Headers are gone already: all we can do is log and cut the response.
             site.log(traceback=True, severity=40)
             raise
 

@@ -1,0 +1,100 @@
+"""The request each benchmark app answers, its WSGI environ, and the expected reply.
+
+Standard library only: this module is imported by the worker under both
+interpreters (the project's and the one with the real CherryPy).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Case:
+    """One benchmark request and the check of its answer."""
+
+    app: str
+    method: str
+    path: str
+    query: str = ""
+    body: bytes = b""
+    content_type: str = ""
+    status: int = 200
+    #: exact body expected (``None``: checked by :attr:`check` only)
+    expected_body: bytes | None = None
+    #: extra check of the body; returns an error message or ``""``
+    check: Callable[[bytes], str] | None = None
+
+    def base_environ(self) -> dict[str, Any]:
+        """The environ every request of this case starts from (copied per request)."""
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": self.method,
+            "SCRIPT_NAME": "",
+            "PATH_INFO": self.path,
+            "QUERY_STRING": self.query,
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "8080",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "REMOTE_PORT": "54321",
+            "HTTP_HOST": "127.0.0.1:8080",
+            "HTTP_USER_AGENT": "cherrypit-bench",
+            "HTTP_ACCEPT": "*/*",
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http",
+            "wsgi.errors": io.StringIO(),
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+        }
+        if self.body or self.method in ("POST", "PUT", "PATCH"):
+            environ["CONTENT_LENGTH"] = str(len(self.body))
+        if self.content_type:
+            environ["CONTENT_TYPE"] = self.content_type
+        return environ
+
+    def verify(self, status_line: str, body: bytes) -> str:
+        """An error message when the reply is wrong, else ``""``."""
+        code = int(status_line.split(" ", 1)[0])
+        if code != self.status:
+            return f"{self.app}: expected status {self.status}, got {status_line!r}"
+        if self.expected_body is not None and body != self.expected_body:
+            return f"{self.app}: expected body {self.expected_body!r}, got {body[:200]!r}"
+        if self.check is not None:
+            return self.check(body)
+        return ""
+
+
+def _check_json_doubled(body: bytes) -> str:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return f"json_post: body is not JSON: {body[:200]!r}"
+    if data != {"value": 42}:
+        return f"json_post: expected {{'value': 42}}, got {data!r}"
+    return ""
+
+
+def _check_not_found(body: bytes) -> str:
+    if b"Not Found" not in body and b"404" not in body:
+        return f"notfound: the error page does not mention 404: {body[:200]!r}"
+    return ""
+
+
+CASES: dict[str, Case] = {
+    "hello": Case("hello", "GET", "/", expected_body=b"Hello world!"),
+    "params": Case("params", "GET", "/p/5", "a=1&b=two", expected_body=b"x=5 a=1 b=two"),
+    "json_post": Case(
+        "json_post",
+        "POST",
+        "/echo",
+        body=b'{"value": 21}',
+        content_type="application/json",
+        check=_check_json_doubled,
+    ),
+    "notfound": Case("notfound", "GET", "/missing", status=404, check=_check_not_found),
+}
