@@ -12,12 +12,16 @@ are never started.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-try:
-    import cherrypy  # type: ignore[import-not-found]
-except ImportError:
-    import cherrypit as cherrypy  # type: ignore[no-redef]
+if TYPE_CHECKING:
+    # Type-check against cherrypit's API, which is CherryPy's.
+    import cherrypit as cherrypy
+else:
+    try:
+        import cherrypy
+    except ImportError:
+        import cherrypit as cherrypy
 
 __all__ = ["APP_NAMES", "SITE_CONFIG", "Skip", "cherrypy", "framework_name", "mount"]
 

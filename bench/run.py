@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
             result = run_worker(pythons[fw], fw, app, "--verify-only")
             versions[fw] = result["version"]
             if result["skipped"]:
-                skipped[app] = f"{fw}: {result['skipped']}"
+                skipped[app] = result["skipped"]
                 print(f"skipping {app}: {result['skipped']}", file=sys.stderr)
     timed = [a for a in apps if a not in skipped]
 
@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(
         f"cherrypit {versions.get('cherrypit', '?')} vs CherryPy {versions.get('cherrypy', '?')}"
-        f" — Python {platform.python_version()}, {args.rounds} rounds × {args.requests} "
+        f" — Python {platform.python_version()}, {args.rounds} rounds x {args.requests} "
         "requests, in-process WSGI (median µs/request)"
     )
     print(format_table(rows))

@@ -265,6 +265,7 @@ def fresh_site(autoload: bool = True, plugins: Iterable[tuple[str, Any]] = ()) -
     :param plugins: ``(name, plugin)`` pairs registered by hand (stub plugins).
     """
     engine = site.engine
+    engine._exit_process = _raise_instead_of_exit  # type: ignore[method-assign]
     if engine.state not in (engine.states.STOPPED, engine.states.EXITING):
         engine.stop()
     pluginmanager.reset(autoload=autoload, plugins=plugins)
@@ -272,8 +273,9 @@ def fresh_site(autoload: bool = True, plugins: Iterable[tuple[str, Any]] = ()) -
     site.tree.apps.clear()
     site.tree._refresh()
     site.checker.on = True
-    engine.state = engine.states.STOPPED
-    engine._exit_process = _raise_instead_of_exit  # type: ignore[method-assign]
+    # EXITING (not STOPPED): the engine may start again, and the interpreter's exit
+    # hook sees a bus that was shut down properly.
+    engine.state = engine.states.EXITING
     slot = serving.current()
     slot.clear()
     site.log.screen = False

@@ -35,10 +35,8 @@ def cherrypit_engine_setup(engine: Bus) -> None:
 
 @hookimpl
 def cherrypit_engine_teardown(engine: Bus) -> None:
-    """Take the default and the additional servers off the engine."""
-    registry.default_server().unsubscribe()
-    for server in registry.servers.values():
-        server.unsubscribe()
+    """Take the servers off the engine; the next setup starts from default settings."""
+    registry.forget_servers()
 
 
 @hookimpl

@@ -17,7 +17,7 @@ from cherrypit_server.settings import SETTINGS, as_bool, coerce, unknown_setting
 if TYPE_CHECKING:
     from cherrypit_server.server import Server
 
-__all__ = ["default_server", "handle_server_key", "servers"]
+__all__ = ["default_server", "forget_servers", "handle_server_key", "servers"]
 
 #: Additional servers configured as ``server.<name>.*``, by name.
 servers: dict[str, Server] = {}
@@ -32,6 +32,20 @@ def default_server() -> Server:
 
         _default.append(Server())
     return _default[0]
+
+
+def forget_servers() -> None:
+    """Take every server off its bus, stop those still running, and forget them all.
+
+    The next ``cherrypit.server`` is a new server with the default settings, and
+    ``cherrypit.servers`` is empty (the same dict object, emptied).
+    """
+    for server in [*_default, *servers.values()]:
+        server.unsubscribe()
+        if server.running:
+            server.stop()
+    _default.clear()
+    servers.clear()
 
 
 def _named_server(name: str) -> Server:

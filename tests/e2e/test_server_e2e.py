@@ -353,3 +353,68 @@ def test_two_servers_on_one_bus_and_config_namespace(monkeypatch: pytest.MonkeyP
     assert exit_codes == []
     assert not first.running and not second.running
     assert all(refuses_connections(*address) for address in addresses)
+
+
+# -- through the global engine and tree ---------------------------------------------
+
+
+@pytest.fixture
+def site() -> Iterator[None]:
+    """A fresh global site (config, tree, engine listeners, plugins) for one test."""
+    from cherrypit.testing import site_context
+
+    with site_context():
+        yield
+
+
+def test_engine_serves_the_tree_on_every_configured_server(site: None) -> None:
+    import cherrypit
+
+    class Root:
+        @cherrypit.expose
+        def index(self) -> str:
+            return "Hello from the tree"
+
+        @cherrypit.expose
+        def shout(self, word: str) -> str:
+            return word.upper()
+
+    cherrypit.tree.mount(Root())
+    cherrypit.config.update(
+        {
+            "server.socket_host": "127.0.0.1",
+            "server.socket_port": 0,
+            "server.second.socket_port": 0,
+            "log.screen": False,
+        }
+    )
+    default, second = cherrypit.server, cherrypit.servers["second"]
+    cherrypit.engine.start()
+    try:
+        addresses = [default.bound_addr, second.bound_addr]
+        assert default.running and second.running
+        assert default.base() == f"http://127.0.0.1:{addresses[0][1]}"
+        assert get(default) == (200, b"Hello from the tree")
+        assert get(default, "/shout?word=hi") == (200, b"HI")
+        assert get(second) == (200, b"Hello from the tree")
+    finally:
+        cherrypit.engine.exit()
+    assert not default.running and not second.running
+    assert all(refuses_connections(*address) for address in addresses)
+
+
+def test_engine_start_on_a_busy_port_fails_with_one_line(site: None, no_port_wait: None) -> None:
+    import cherrypit
+
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        port = squatter.getsockname()[1]
+        cherrypit.config.update({"server.socket_port": port, "log.screen": False})
+        with pytest.raises(ChannelFailures) as info:
+            cherrypit.engine.start()
+    message = str(info.value)
+    assert message == repr(
+        PortInUseError(f"server.socket_port: port 127.0.0.1:{port} is already in use")
+    )
+    assert not cherrypit.server.running

@@ -370,14 +370,19 @@ class Dispatcher:
             entries.append((node, sources, left))
 
         def collect(upto: int, extra: dict[str, Any] | None) -> tuple[list[Any], str | None]:
+            # Like CherryPy, the whole walked trail counts (sections of deeper paths
+            # served by an ancestor's default or positional args included); the
+            # handler's own config goes right after the node that owns it.
             merged: list[dict[str, Any]] = []
             staticdir: str | None = None
-            for _node, srcs, left_ in entries[: upto + 1]:
+            for j, (_node, srcs, left_) in enumerate(entries):
+                if j == upto + 1 and extra:
+                    merged.append(extra)
                 merged.extend(srcs)
                 for s in srcs:
                     if "tools.staticdir.dir" in s:
                         staticdir = "/" + "/".join(fullpath[: fullpath_len - left_])
-            if extra:
+            if extra and upto + 1 >= len(entries):
                 merged.append(extra)
             return merged, staticdir
 
@@ -542,8 +547,13 @@ def VirtualHost(
         request = serving.current().request
         header = request.headers.get
         domain = header("Host", "")
-        if use_x_forwarded_host and request.remote.ip in request.trusted_proxies:
-            domain = header("X-Forwarded-Host", domain)
+        if use_x_forwarded_host:
+            # Dispatch runs before the request.* config is applied: read it ourselves.
+            trusted = request.trusted_proxies
+            if request.app is not None:
+                trusted = request.app.find_config(path_info, "request.trusted_proxies", trusted)
+            if request.remote.ip in trusted:
+                domain = header("X-Forwarded-Host", domain)
         prefix = domains.get(domain, "")
         if prefix:
             path_info = urljoin(prefix, path_info)

@@ -173,14 +173,17 @@ def _quoteattr(value: str) -> str:
     return f'"{value}"'
 
 
+# CherryPy 18's list.  "Allow" must survive: a 405 carries it (MethodDispatcher).
 _STRIP_ON_ERROR = (
     "Accept-Ranges",
     "Age",
-    "Allow",
-    "Cache-Control",
+    "ETag",
+    "Location",
+    "Retry-After",
+    "Vary",
     "Content-Encoding",
-    "Content-Language",
     "Content-Length",
+    "Expires",
     "Content-Location",
     "Content-MD5",
     "Last-Modified",

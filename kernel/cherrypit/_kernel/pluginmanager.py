@@ -87,15 +87,29 @@ def ensure_loaded() -> None:
             if _state.autoload and not os.environ.get(AUTOLOAD_ENV):
                 _load_entry_points()
             _state.pm.check_pending()
+            # Inside the try: a wiring conflict must not leave a half-wired site that
+            # later calls would take for loaded.
+            wire()
         except pluggy.PluginValidationError as exc:
             _state.loaded = False
+            _forget_contributions()
+            name = _state.pm.get_name(exc.plugin) or repr(exc.plugin)
+            info = _state.infos.get(name)
+            dist = f" (distribution {info.distribution!r})" if info else ""
             raise PluginError(
-                f"plugin {exc.plugin!r} does not match the hook contract: {exc}"
+                f"plugin {name!r}{dist} does not match the hook contract: {exc}"
             ) from exc
         except Exception:
             _state.loaded = False
+            _forget_contributions()
             raise
-        wire()
+
+
+def _forget_contributions() -> None:
+    from cherrypit._kernel import site
+
+    site.toolbox.forget_plugin_tools()
+    site.reset_plugin_namespaces()
 
 
 def _load_entry_points() -> None:
@@ -136,8 +150,13 @@ def register(plugin: Any, name: str | None = None) -> None:
         name = name or getattr(plugin, "__name__", None) or repr(plugin)
         if name in _state.disabled:
             return
-        _state.pm.register(plugin, name=name)
-        _state.pm.check_pending()
+        try:
+            _state.pm.register(plugin, name=name)
+            _state.pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            if _state.pm.is_registered(plugin):
+                _state.pm.unregister(plugin)
+            raise PluginError(f"plugin {name!r} does not match the hook contract: {exc}") from exc
         _state.infos.setdefault(
             name,
             PluginInfo(name, getattr(plugin, "__name__", repr(plugin)), "(registered)", "", True),

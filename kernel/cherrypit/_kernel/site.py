@@ -208,6 +208,8 @@ def _install() -> None:
     engine.subscribe("log", _buslog)
     engine.subscribe("graceful", log.reopen_files)
     engine.before_start.append(_before_start)
+    # CherryPy's default: engine messages and access lines on the console.
+    log.screen = True
 
 
 _install()

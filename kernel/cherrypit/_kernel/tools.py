@@ -277,9 +277,14 @@ class Toolbox:
         )
 
     def __contains__(self, name: object) -> bool:
+        # Like attribute access: asking about a tool loads the plugins that provide tools.
+        if name not in self._tools and self._loader is not None:
+            self._loader()
         return name in self._tools
 
     def __iter__(self) -> Any:
+        if self._loader is not None:
+            self._loader()
         return iter(sorted(self._tools))
 
     def get(self, name: str, default: Any = None) -> Any:

@@ -52,8 +52,11 @@ class Application:
         self._plan_version: tuple[int, int] = (-1, -1)
         self._version = 0
         self._section_dispatch = False
+        #: WSGI middleware wrapped around this app, innermost last: ``(name, factory)``
+        #: where ``factory(next_app, **wsgi_config[name])`` returns a WSGI app.
         self.pipeline: list[tuple[str, Callable[..., WSGIApp]]] = []
         self.wsgi_config: dict[str, dict[str, Any]] = {}
+        self.namespaces["wsgi"] = self._wsgi_namespace
         if config:
             self.merge(config)
 
@@ -89,6 +92,9 @@ class Application:
             for key, value in values.items():
                 self._check_key(section, key, value)
             self.config.setdefault(section, {}).update(values)
+        # The key checks above may have loaded the plugins: pick up their namespaces.
+        for ns, ns_handler in site.app_namespaces().items():
+            self.namespaces.setdefault(ns, ns_handler)
         root_section = self.config.get("/", {})
         for key, value in root_section.items():
             ns, dot, name = key.partition(".")
@@ -160,6 +166,23 @@ class Application:
         # Keeping the sources alive keeps their ids unique while the entry is cached.
         self._plans[key] = (plan, tuple(sources))
         return plan
+
+    def _wsgi_namespace(self, key: str, value: Any) -> None:
+        """``wsgi.pipeline = [(name, factory), ...]`` and ``wsgi.<name>.<arg> = value``."""
+        if key == "pipeline":
+            self.pipeline = list(value)
+        else:
+            name, dot, arg = key.partition(".")
+            if not dot:
+                raise ConfigError(f"wsgi.{key}: expected wsgi.pipeline or wsgi.<name>.<arg>")
+            self.wsgi_config.setdefault(name, {})[arg] = value
+        self._build_pipeline()
+
+    def _build_pipeline(self) -> None:
+        app: WSGIApp = self._serve
+        for name, factory in reversed(self.pipeline):
+            app = factory(app, **self.wsgi_config.get(name, {}))
+        self.wsgiapp = app
 
     # -- serving ---------------------------------------------------------------------
 

@@ -420,6 +420,18 @@ def test_engine_setup_and_teardown(bus: Bus) -> None:
     cherrypit_server.cherrypit_engine_teardown(other)
     assert not subscribed(other, default)
     assert not subscribed(other, extra)
+    assert registry.servers == {}
+
+
+def test_teardown_starts_the_next_setup_from_defaults(bus: Bus) -> None:
+    configure("socket_port", 9999)
+    servers = registry.servers
+    cherrypit_server.cherrypit_engine_teardown(bus)
+    cherrypit_server.cherrypit_engine_setup(bus)
+    fresh = registry.default_server()
+    assert fresh.socket_port == 8080
+    assert subscribed(bus, fresh)
+    assert cherrypit_server.cherrypit_compat_attribute("cherrypit", "servers") is servers
 
 
 def test_compat_attributes() -> None:

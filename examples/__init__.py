@@ -1,0 +1,1 @@
+"""Example applications for cherrypit (run them from the repository root)."""

@@ -1,0 +1,40 @@
+"""CherryPy's ``cherrypy.lib.encoding`` import path, backed by the tools plugin.
+
+The names resolve on first use to :mod:`cherrypit_tools.encoding` (the kernel does not
+import the plugin); they are missing if the ``tools`` plugin is disabled.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from cherrypit._kernel.pluginmanager import plugin_module
+
+if TYPE_CHECKING:
+    from cherrypit_tools.encoding import ResponseEncoder as ResponseEncoder
+    from cherrypit_tools.encoding import UTF8StreamEncoder as UTF8StreamEncoder
+    from cherrypit_tools.encoding import compress as compress
+    from cherrypit_tools.encoding import decode as decode
+    from cherrypit_tools.encoding import decompress as decompress
+    from cherrypit_tools.encoding import gzip as gzip
+    from cherrypit_tools.encoding import prepare_iter as prepare_iter
+
+__all__ = [
+    "ResponseEncoder",
+    "UTF8StreamEncoder",
+    "compress",
+    "decode",
+    "decompress",
+    "gzip",
+    "prepare_iter",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in __all__:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(plugin_module("tools").encoding, name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

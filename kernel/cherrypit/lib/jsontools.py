@@ -1,0 +1,29 @@
+"""CherryPy's ``cherrypy.lib.jsontools`` import path, backed by the tools plugin.
+
+The names resolve on first use to :mod:`cherrypit_tools.jsontools` (the kernel does
+not import the plugin); they are missing if the ``tools`` plugin is disabled.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from cherrypit._kernel.pluginmanager import plugin_module
+
+if TYPE_CHECKING:
+    from cherrypit_tools.jsontools import json_handler as json_handler
+    from cherrypit_tools.jsontools import json_in as json_in
+    from cherrypit_tools.jsontools import json_out as json_out
+    from cherrypit_tools.jsontools import json_processor as json_processor
+
+__all__ = ["json_handler", "json_in", "json_out", "json_processor"]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in __all__:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(plugin_module("tools").jsontools, name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])
