@@ -8,7 +8,6 @@ listens.
 from __future__ import annotations
 
 import os
-import sys
 
 import cherrypit as cherrypy
 
@@ -41,4 +40,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -70,7 +70,7 @@ def layout(title: str, body: str) -> str:
     )
 
 
-# --- error pages -----------------------------------------------------------------------
+# --- error pages --------------------------------------------------------------------------
 
 
 def page_not_found(status: str, message: str, traceback: str, version: str) -> str:
@@ -186,7 +186,7 @@ class Users:
         return user
 
 
-# --- a form ----------------------------------------------------------------------------------
+# --- a form -------------------------------------------------------------------------------
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -253,14 +253,14 @@ class Contact:
         return layout("Contact us", body)
 
 
-# --- a REST resource ---------------------------------------------------------------------------
+# --- a REST resource ----------------------------------------------------------------------
 
 
 class Notes:
     """``/api/notes``: a JSON resource served by ``MethodDispatcher`` (see ``site.conf``).
 
-    The HTTP method picks the handler (``GET``, ``POST``, ``PUT``, ``DELETE``); a note id
-    in the URL arrives as a positional argument.
+    The HTTP method picks the handler, hence the upper-case method names (``GET``,
+    ``POST``, ``PUT``, ``DELETE``); a note id in the URL arrives as a positional argument.
     """
 
     exposed = True
@@ -270,14 +270,14 @@ class Notes:
         self._next_id = 2
         self._lock = threading.Lock()
 
-    def GET(self, note_id: str | None = None) -> Any:  # noqa: N802 - HTTP method names
+    def GET(self, note_id: str | None = None) -> Any:
         with self._lock:
             if note_id is None:
                 return {"notes": [self._notes[k] for k in sorted(self._notes)]}
             return self._find(note_id)
 
     @cherrypy.tools.json_in()
-    def POST(self) -> dict[str, Any]:  # noqa: N802
+    def POST(self) -> dict[str, Any]:
         text = self._text(cherrypy.request.json)
         with self._lock:
             note = {"id": self._next_id, "text": text}
@@ -288,14 +288,14 @@ class Notes:
         return note
 
     @cherrypy.tools.json_in()
-    def PUT(self, note_id: str) -> dict[str, Any]:  # noqa: N802
+    def PUT(self, note_id: str) -> dict[str, Any]:
         text = self._text(cherrypy.request.json)
         with self._lock:
             note = self._find(note_id)
             note["text"] = text
             return note
 
-    def DELETE(self, note_id: str) -> dict[str, Any]:  # noqa: N802
+    def DELETE(self, note_id: str) -> dict[str, Any]:
         with self._lock:
             note = self._find(note_id)
             del self._notes[note["id"]]
@@ -329,7 +329,7 @@ class Api:
         self.notes = Notes()
 
 
-# --- the root ------------------------------------------------------------------------------
+# --- the root -----------------------------------------------------------------------------
 
 
 class Root:

@@ -329,10 +329,21 @@ def _late_settings(args: argparse.Namespace) -> Callable[[], None]:
 
 
 def run_script(path: str) -> None:
-    """Run ``path`` as ``__main__``, like ``python path`` would."""
+    """Run ``path`` as ``__main__``, like ``python path`` would.
+
+    :raises TargetError: when the script imports CherryPy and the alias is off.
+    """
     sys.argv = [path]
     sys.path.insert(0, os.path.dirname(path))
-    runpy.run_path(path, run_name="__main__")
+    try:
+        runpy.run_path(path, run_name="__main__")
+    except ModuleNotFoundError as exc:
+        if exc.name == "cherrypy" or (exc.name or "").startswith("cherrypy."):
+            raise TargetError(
+                f"{path} imports {exc.name!r}, which is not installed; add --as-cherrypy "
+                "to run it on cherrypit"
+            ) from None
+        raise
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -380,7 +391,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except _StartFailed as exc:
         print(f"{PROG}: cannot start serving: {exc.cause}", file=sys.stderr)
         return 1
-    except ConfigError as exc:
+    except (TargetError, ConfigError) as exc:
         _error(str(exc))
         return 2
     finally:
@@ -601,16 +612,21 @@ def _capture_script_apps(path: str) -> None:
         raise _StopBeforeServing
 
     engine.start = stop_here  # type: ignore[method-assign]
+    # quickstart() installs OS signal handlers first; listing routes must not.
+    engine.signals.subscribe = lambda: None  # type: ignore[method-assign]
     try:
         run_script(path)
     except _StopBeforeServing:
         pass
+    except TargetError:
+        raise
     except SystemExit as exc:
         raise TargetError(f"{path} exited (status {exc.code}) before starting") from None
     except Exception as exc:
         raise TargetError(f"running {path!r} failed: {type(exc).__name__}: {exc}") from exc
     finally:
         del engine.start
+        del engine.signals.subscribe
 
 
 def _cmd_routes(args: argparse.Namespace) -> int:

@@ -269,6 +269,8 @@ def fresh_site(autoload: bool = True, plugins: Iterable[tuple[str, Any]] = ()) -
     if engine.state not in (engine.states.STOPPED, engine.states.EXITING):
         engine.stop()
     pluginmanager.reset(autoload=autoload, plugins=plugins)
+    # Tools a test assigned by hand (cherrypit.tools.x = Tool(...)) go too.
+    site.toolbox._tools.clear()
     site.config.reset()
     site.tree.apps.clear()
     site.tree._refresh()

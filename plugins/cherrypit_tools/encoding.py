@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, cast
 
 from cherrypit import ConfigError, HTTPError, Tool, log
-from cherrypit._kernel.httputil import AcceptElement
+from cherrypit._kernel.httputil import AcceptElement, HeaderMap
 from cherrypit._kernel.serving import current
 
 __all__ = [
@@ -304,30 +304,13 @@ class ResponseEncoder:
         assert self.oldhandler is not None, "ResponseEncoder called without a handler"
         body = self.oldhandler(*args, **kwargs)
         slot = current()
-        response = slot.response
         if type(body) is str and self.encoding is None and self.add_charset and not self.debug:
-            # The usual case (text, no Accept-Charset, a bare Content-Type): one
-            # encode and one header write, without parsing headers into elements.
-            headers = response.headers
-            ctype = dict.get(headers, "Content-Type")
-            if (
-                type(ctype) is str
-                and ";" not in ctype
-                and "," not in ctype
-                and (not self.text_only or ctype[:5].lower() == "text/")
-                and slot.request.headers.get("Accept-Charset") is None
-            ):
-                charset = self.default_encoding
-                try:
-                    data = body.encode(charset, self.errors)
-                except (LookupError, UnicodeError):
-                    pass  # the general path below reports it properly
-                else:
-                    if not response.stream:
-                        dict.pop(headers, "Content-Length", None)
-                    dict.__setitem__(headers, "Content-Type", f"{ctype.strip()};charset={charset}")
-                    return [data] if data else []
-        return self._encode(prepare_iter(body), response)
+            encoded = _encode_plain_text(
+                body, slot, self.default_encoding, self.errors, self.text_only
+            )
+            if encoded is not None:
+                return encoded
+        return self._encode(prepare_iter(body), slot.response)
 
     def _encode(self, body: Any, response: Any) -> Any:
         self.body = body
@@ -354,24 +337,105 @@ class ResponseEncoder:
         return _refuse_text(body, reason)
 
 
-class _EncoderInstaller:
-    """The ``before_handler`` hook of ``tools.encode``, with its settings bound once."""
+def _encode_plain_text(
+    body: str, slot: Any, charset: str, errors: str, text_only: bool
+) -> bytes | None:
+    """The usual case, done cheaply: a text body, a bare ``Content-Type`` and no
+    ``Accept-Charset``.  One encode and one header write; None when the case is not
+    that simple (the full negotiation then runs).
+    """
+    response = slot.response
+    headers = response.headers
+    ctype = dict.get(headers, "Content-Type")
+    if (
+        type(ctype) is not str
+        or ";" in ctype
+        or "," in ctype
+        or (text_only and ctype[:5].lower() != "text/")
+    ):
+        return None
+    request_headers = slot.request.headers
+    if type(request_headers) is HeaderMap:
+        accept_charset = dict.get(request_headers, "Accept-Charset")
+    else:  # a subclass (tools.autovary's) must see the lookup
+        accept_charset = request_headers.get("Accept-Charset")
+    if accept_charset is not None:
+        return None
+    try:
+        data = body.encode(charset, errors)
+    except (LookupError, UnicodeError):
+        return None  # the full negotiation reports it
+    if not response.stream:
+        dict.pop(headers, "Content-Length", None)
+    dict.__setitem__(headers, "Content-Type", f"{ctype.strip()};charset={charset}")
+    # Bytes rather than [bytes]: the kernel stores them as the body without scanning
+    # a list for text chunks.
+    return data
 
-    __slots__ = ("settings",)
+
+class _EncodeOptions:
+    """The settings of one ``tools.encode`` configuration, checked once."""
+
+    __slots__ = ("charset", "errors", "fast", "settings", "text_only")
 
     def __init__(self, settings: dict[str, Any]) -> None:
         self.settings = settings
+        self.charset: str = settings.get("default_encoding", ResponseEncoder.default_encoding)
+        self.errors: str = settings.get("errors", ResponseEncoder.errors)
+        self.text_only: bool = settings.get("text_only", ResponseEncoder.text_only)
+        self.fast = (
+            settings.get("encoding") is None
+            and settings.get("add_charset", True)
+            and not settings.get("debug", False)
+        )
+
+
+class _EncodingHandler:
+    """What ``tools.encode`` puts in place of the page handler.
+
+    Handles the usual case itself and hands everything else to a
+    :class:`ResponseEncoder` built from the same settings.
+    """
+
+    __slots__ = ("inner", "options", "slot")
+
+    def __init__(self, inner: Callable[..., Any], options: _EncodeOptions, slot: Any) -> None:
+        self.inner = inner
+        self.options = options
+        self.slot = slot
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        body = self.inner(*args, **kwargs)
+        options = self.options
+        if options.fast and type(body) is str:
+            encoded = _encode_plain_text(
+                body, self.slot, options.charset, options.errors, options.text_only
+            )
+            if encoded is not None:
+                return encoded
+        encoder = ResponseEncoder.__new__(ResponseEncoder)
+        encoder.__dict__.update(options.settings)
+        encoder.oldhandler = self.inner
+        return encoder._encode(prepare_iter(body), self.slot.response)
+
+    def __repr__(self) -> str:
+        return f"<tools.encode around {self.inner!r}>"
+
+
+class _EncoderInstaller:
+    """The ``before_handler`` hook of ``tools.encode``, with its settings bound once."""
+
+    __slots__ = ("options",)
+
+    def __init__(self, settings: dict[str, Any]) -> None:
+        self.options = _EncodeOptions(settings)
 
     def __call__(self) -> None:
-        request = current().request
+        slot = current()
+        request = slot.request
         handler = request.handler
-        if handler is None:
-            return
-        encoder = ResponseEncoder.__new__(ResponseEncoder)
-        if self.settings:
-            encoder.__dict__.update(self.settings)
-        encoder.oldhandler = handler
-        request.handler = encoder
+        if handler is not None:
+            request.handler = _EncodingHandler(handler, self.options, slot)
 
 
 class EncodeTool(Tool):

@@ -24,7 +24,7 @@ def client(site_reset: None) -> Iterator[Client]:
     yield Client()
 
 
-# --- object dispatch ---------------------------------------------------------------------
+# --- object dispatch ----------------------------------------------------------------------
 
 
 def test_home_page_links_every_section(client: Client) -> None:
@@ -81,7 +81,7 @@ def test_unknown_user_is_not_found(client: Client) -> None:
     assert client.get("/users/zed/").status == 404
 
 
-# --- config from site.conf ------------------------------------------------------------------
+# --- config from site.conf ----------------------------------------------------------------
 
 
 def test_trailing_slash_added_to_folders(client: Client) -> None:
@@ -107,7 +107,7 @@ def test_header_set_for_one_path_only(client: Client) -> None:
     assert blog.header("X-Content-Type-Options") == "nosniff"
 
 
-# --- the form ----------------------------------------------------------------------------------
+# --- the form -----------------------------------------------------------------------------
 
 
 def test_form_get_shows_empty_form(client: Client) -> None:
@@ -157,7 +157,7 @@ def test_validate_contact_accepts_good_input() -> None:
     assert set(demo.validate_contact(" ", "no-at-sign", " ")) == {"name", "email", "message"}
 
 
-# --- REST ------------------------------------------------------------------------------------------
+# --- REST ---------------------------------------------------------------------------------
 
 
 def test_rest_list_and_item(client: Client) -> None:
@@ -202,7 +202,7 @@ def test_rest_unsupported_method_is_405_with_allow(client: Client) -> None:
     assert r.json()["status"] == "405 Method Not Allowed"
 
 
-# --- error pages ----------------------------------------------------------------------------------
+# --- error pages --------------------------------------------------------------------------
 
 
 def test_not_found_page_is_the_friendly_one(client: Client) -> None:

@@ -28,7 +28,7 @@ def show(*keys: str) -> Any:
 
         @cherrypit.expose
         def default(self, *args: str) -> str:
-            return self.index()
+            return str(self.index())
 
     return R()
 
@@ -38,7 +38,7 @@ def show(*keys: str) -> Any:
 
 def test_update_from_dict_and_keywords() -> None:
     cherrypit.config.update({"myapp.a": 1})
-    cherrypit.config.update(**{"myapp_b": 2})
+    cherrypit.config.update(myapp_b=2)
     assert cherrypit.config["myapp.a"] == 1
     assert cherrypit.config["myapp_b"] == 2
 
@@ -149,9 +149,9 @@ def test_cp_config_on_class_and_method() -> None:
 
         @cherrypit.expose
         def meth(self) -> str:
-            return cherrypit.request.config["myapp.level"]
+            return str(cherrypit.request.config["myapp.level"])
 
-        meth._cp_config = {"myapp.level": "method"}  # type: ignore[attr-defined]
+        meth._cp_config = {"myapp.level": "method"}
 
     class R:
         sub = Sub()

@@ -97,7 +97,7 @@ def test_method_dispatcher_value(tmp_path: Path) -> None:
 def test_method_dispatcher_from_file_serves(tmp_path: Path) -> None:
     @cherrypit.expose
     class Res:
-        def GET(self) -> str:  # noqa: N802
+        def GET(self) -> str:
             return "got"
 
     class R:

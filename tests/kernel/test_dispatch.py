@@ -43,7 +43,7 @@ class Exposed:
     def index(self) -> str:
         return "index"
 
-    @cherrypit.expose()
+    @cherrypit.expose()  # type: ignore[untyped-decorator]
     def called_decorator(self) -> str:
         return "called"
 
@@ -55,11 +55,11 @@ class Exposed:
     def hidden(self) -> str:
         return "hidden"
 
-    @cherrypit.expose(["a1", "a2.html"])
+    @cherrypit.expose(["a1", "a2.html"])  # type: ignore[untyped-decorator]
     def aliased(self) -> str:
         return "aliased"
 
-    @cherrypit.expose("single")
+    @cherrypit.expose("single")  # type: ignore[untyped-decorator]
     def single_alias(self) -> str:
         return "single"
 
@@ -577,19 +577,19 @@ def test_head_of_an_error_has_no_body() -> None:
 
 @cherrypit.expose
 class Resource:
-    def GET(self, id: str | None = None) -> str:  # noqa: N802
+    def GET(self, id: str | None = None) -> str:
         return f"GET:{id}"
 
-    def POST(self, **kw: str) -> str:  # noqa: N802
+    def POST(self, **kw: str) -> str:
         return "POST:" + repr(sorted(kw.items()))
 
-    def PUT(self) -> str:  # noqa: N802
+    def PUT(self) -> str:
         return "PUT"
 
 
 @cherrypit.expose
 class OnlyPost:
-    def POST(self) -> str:  # noqa: N802
+    def POST(self) -> str:
         return "posted"
 
 
@@ -648,7 +648,7 @@ def test_method_dispatcher_uses_method_cp_config() -> None:
     @cherrypit.expose
     class R:
         @cherrypit.config(**{"response.headers.X-Method": "get"})
-        def GET(self) -> str:  # noqa: N802
+        def GET(self) -> str:
             return "g"
 
     c = serve(R(), {"/": {"request.dispatch": cherrypit.dispatch.MethodDispatcher()}})
@@ -684,7 +684,8 @@ class VRoot:
 
 
 def vhost_client(**extra: Any) -> Client:
-    vd = cherrypit.dispatch.VirtualHost(**{"www.one.com": "/s1", "www.two.com:8080": "/s2"})
+    domains: dict[str, Any] = {"www.one.com": "/s1", "www.two.com:8080": "/s2"}
+    vd = cherrypit.dispatch.VirtualHost(**domains)
     serve(VRoot(), {"/": {"request.dispatch": vd, **extra}})
     return Client(host="www.one.com")
 
@@ -788,7 +789,10 @@ def test_request_config_collects_cp_config_and_sections_along_the_path() -> None
         @cherrypit.config(**{"myapp.handler": "method"})
         def index(self) -> str:
             conf = cherrypit.request.config
-            return "|".join(str(conf.get(k)) for k in ("myapp.root", "myapp.leaf", "myapp.handler", "myapp.section"))
+            return "|".join(
+                str(conf.get(k))
+                for k in ("myapp.root", "myapp.leaf", "myapp.handler", "myapp.section")
+            )
 
     class R:
         _cp_config = {"myapp.root": "root", "myapp.leaf": "root"}

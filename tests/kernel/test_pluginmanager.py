@@ -156,12 +156,12 @@ def test_plugins_disable_before_loading_keeps_plugin_out() -> None:
 
 
 def test_plugins_disable_wrong_type_is_config_error() -> None:
-    with pytest.raises(ConfigError, match="plugins.disable"):
+    with pytest.raises(ConfigError, match=r"plugins\.disable"):
         cherrypit.config.update({"plugins.disable": [1]})
 
 
 def test_unknown_plugins_setting_is_an_error() -> None:
-    with pytest.raises(ConfigError, match="plugins.enable"):
+    with pytest.raises(ConfigError, match=r"plugins\.enable"):
         cherrypit.config.update({"plugins.enable": ["x"]})
 
 
@@ -219,7 +219,7 @@ def test_plugin_cannot_take_a_kernel_namespace() -> None:
             return {"engine": lambda k, v: None}
 
     fresh_site(autoload=False, plugins=[("greedy", A())])
-    with pytest.raises(PluginError, match="'engine'.*kernel.*'greedy'"):
+    with pytest.raises(PluginError, match=r"'engine'.*kernel.*'greedy'"):
         pluginmanager.ensure_loaded()
 
 
@@ -280,12 +280,12 @@ def test_autoload_env_var_keeps_hand_registered_plugins(monkeypatch: pytest.Monk
 
 def test_compat_attribute_resolved_by_plugin() -> None:
     with_stub()
-    assert cherrypit.stubbed_name == "provided by stub"  # type: ignore[attr-defined]
+    assert cherrypit.stubbed_name == "provided by stub"
 
 
 def test_compat_attribute_missing_is_attribute_error_with_hint() -> None:
     with pytest.raises(AttributeError) as info:
-        cherrypit.no_such_name  # type: ignore[attr-defined]  # noqa: B018
+        cherrypit.no_such_name  # noqa: B018
     text = str(info.value)
     assert "'cherrypit'" in text and "'no_such_name'" in text
     assert "plugin" in text
@@ -293,7 +293,7 @@ def test_compat_attribute_missing_is_attribute_error_with_hint() -> None:
 
 def test_dunder_lookups_do_not_load_plugins() -> None:
     with pytest.raises(AttributeError):
-        cherrypit.__nonexistent__  # type: ignore[attr-defined]  # noqa: B018
+        cherrypit.__nonexistent__  # noqa: B018
     assert pluginmanager._state.loaded is False
 
 

@@ -176,9 +176,7 @@ def test_failing_hook_stops_others_but_failsafe_hooks_still_run() -> None:
 
 def test_hooks_config_accepts_dotted_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "hookmod_for_cycle_test.py").write_text(
-        "import cherrypit\n"
-        "def mark():\n"
-        "    cherrypit.response.headers['X-Hooked'] = 'yes'\n"
+        "import cherrypit\ndef mark():\n    cherrypit.response.headers['X-Hooked'] = 'yes'\n"
     )
     monkeypatch.syspath_prepend(str(tmp_path))
     c = serve(
@@ -641,7 +639,7 @@ def test_streamed_generator_body_and_on_end_request_after_close() -> None:
     chunks = list(result)
     assert chunks == [b"a", b"b"]
     assert events == ["first chunk", "last chunk"]
-    result.close()  # type: ignore[attr-defined]
+    result.close()
     assert events == ["first chunk", "last chunk", "end"]
 
 
@@ -681,7 +679,7 @@ def test_file_body_is_read_and_closed(tmp_path: Path) -> None:
     opened: list[Any] = []
 
     def index(self: Any) -> Any:
-        f = open(path, "rb")  # noqa: SIM115 - the cycle closes it
+        f = open(path, "rb")
         opened.append(f)
         return f
 
@@ -840,7 +838,7 @@ def test_unique_id_is_stable_within_a_request_and_differs_between_requests() -> 
         a = cherrypit.request.unique_id
         b = cherrypit.request.unique_id
         assert a == b
-        return a
+        return str(a)
 
     c = serve(handler(index))
     first, second = c.get("/").text, c.get("/").text
@@ -925,7 +923,7 @@ def test_raw_body_with_process_request_body_off() -> None:
 
 def test_json_body_is_left_for_the_handler() -> None:
     def index(self: Any) -> str:
-        return cherrypit.request.body.read().decode()
+        return str(cherrypit.request.body.read().decode())
 
     c = serve(handler(index))
     assert c.post("/", json={"k": 1}).text == '{"k": 1}'

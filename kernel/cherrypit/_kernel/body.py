@@ -849,7 +849,10 @@ class SizedReader:
         self.trailers: dict[bytes, bytes] = {}
 
     def _too_large(self) -> HTTPError:
-        return HTTPError(413, f"The request body is larger than {self.maxbytes} bytes.")
+        # CherryPy's wording first (clients match on it), then the limit.
+        return HTTPError(
+            413, f"Entity is too large. The request body is larger than {self.maxbytes} bytes."
+        )
 
     def _count(self, n: int) -> None:
         self.bytes_read += n

@@ -145,9 +145,10 @@ def run_hooks(hooks: Iterable[Hook]) -> None:
             except (KeyboardInterrupt, SystemExit):
                 raise
             except (HTTPError, HTTPRedirect, InternalRedirect) as exc:
-                failure = exc
+                # Keep the first failure: a failsafe hook failing later must not hide it.
+                failure = exc if failure is None else failure
             except Exception as exc:
-                failure = exc
+                failure = exc if failure is None else failure
                 from cherrypit._kernel.site import log
 
                 log(traceback=True, severity=40)

@@ -276,10 +276,9 @@ class Tree:
             path = "/" + path
         sn = self.script_name(path or "/")
         if sn is None:
-            start_response(
-                "404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "9")]
-            )
-            return [b"Not Found"]
+            # Nothing is mounted there: an empty 404, as CherryPy answers.
+            start_response("404 Not Found", [])
+            return []
         environ = dict(environ)
         environ["SCRIPT_NAME"] = sn
         environ["PATH_INFO"] = path[len(sn) :]

@@ -22,7 +22,6 @@ Works under pytest and plain ``unittest``.
 
 from __future__ import annotations
 
-import atexit
 import datetime
 import http.client
 import re
@@ -122,15 +121,8 @@ class CPWebCase(unittest.TestCase):
         if not isinstance(conn, type):
             conn.close()
             cls.HTTP_CONN = http.client.HTTPConnection
-        engine = site.engine
-        try:
-            if engine.state is not engine.states.STOPPED:
-                engine.stop()
-        finally:
-            fresh_site()
-            # The engine is stopped: nothing is left for its exit-time clean-up to do.
-            atexit.unregister(engine._clean_exit)
-            engine._atexit_registered = False
+        # fresh_site() stops a running engine (and its server) before resetting.
+        fresh_site()
 
     @classmethod
     def setUpClass(cls) -> None:

@@ -1,0 +1,380 @@
+"""Hooks (priority, failsafe) and the tool API with user-defined tools (no plugins)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import cherrypit
+import pytest
+from cherrypit._kernel.hooks import POINTS, Hook, HookMap, run_hooks
+from cherrypit.testing import Client
+
+
+@pytest.fixture(autouse=True)
+def _bare_kernel(kernel: None) -> Iterator[None]:
+    yield
+
+
+# --- Hook and HookMap -----------------------------------------------------------------
+
+
+def test_hook_defaults_and_callable_attributes() -> None:
+    def cb() -> None:
+        pass
+
+    h = Hook(cb)
+    assert (h.priority, h.failsafe) == (50, False)
+    cb.priority = 10  # type: ignore[attr-defined]
+    cb.failsafe = True  # type: ignore[attr-defined]
+    h = Hook(cb)
+    assert (h.priority, h.failsafe) == (10, True)
+    h = Hook(cb, failsafe=False, priority=70)
+    assert (h.priority, h.failsafe) == (70, False)
+    assert "cb" in repr(h)
+
+
+def test_hook_passes_kwargs() -> None:
+    got: dict[str, Any] = {}
+    Hook(lambda **kw: got.update(kw), a=1, b=2)()
+    assert got == {"a": 1, "b": 2}
+
+
+def test_hookmap_attach_keeps_priority_order_and_insertion_order_among_equals() -> None:
+    calls: list[str] = []
+    hooks = HookMap()
+    hooks.attach("before_handler", lambda: calls.append("b50"))
+    hooks.attach("before_handler", lambda: calls.append("a10"), priority=10)
+    hooks.attach("before_handler", lambda: calls.append("c50"))
+    hooks.attach("before_handler", lambda: calls.append("d90"), priority=90)
+    hooks.run("before_handler")
+    assert calls == ["a10", "b50", "c50", "d90"]
+
+
+def test_hookmap_knows_every_point() -> None:
+    assert set(HookMap().keys()) == set(POINTS)
+    assert "before_handler" in HookMap()
+    with pytest.raises(KeyError, match="nope"):
+        HookMap().attach("nope", lambda: None)
+
+
+def test_hookmap_copy_on_write_does_not_touch_the_shared_plan() -> None:
+    shared: dict[str, tuple[Hook, ...]] = {p: () for p in POINTS}
+    shared["before_handler"] = (Hook(lambda: None),)
+    hooks = HookMap(shared)
+    hooks.attach("before_handler", lambda: None)
+    assert len(shared["before_handler"]) == 1
+    assert len(hooks.get("before_handler")) == 2
+    clone = hooks.copy()
+    clone.attach("before_handler", lambda: None)
+    assert len(hooks.get("before_handler")) == 2
+
+
+def test_run_hooks_failsafe_and_first_failure_reraised(caplog: pytest.LogCaptureFixture) -> None:
+    calls: list[str] = []
+
+    def first() -> None:
+        calls.append("first")
+        raise ValueError("first failure")
+
+    def second() -> None:
+        calls.append("second")
+        raise KeyError("second failure")
+
+    hooks = [
+        Hook(first, priority=1),
+        Hook(lambda: calls.append("skipped"), priority=2),
+        Hook(second, failsafe=True, priority=3),
+        Hook(lambda: calls.append("failsafe"), failsafe=True, priority=4),
+    ]
+    with caplog.at_level(logging.ERROR), pytest.raises(ValueError, match="first failure"):
+        run_hooks(hooks)
+    assert calls == ["first", "second", "failsafe"]
+    # unexpected errors are logged when they happen, so the second one is not lost
+    assert "second failure" in caplog.text
+
+
+def test_run_hooks_http_error_is_not_logged(caplog: pytest.LogCaptureFixture) -> None:
+    def deny() -> None:
+        raise cherrypit.HTTPError(403)
+
+    with caplog.at_level(logging.ERROR), pytest.raises(cherrypit.HTTPError):
+        run_hooks([Hook(deny)])
+    assert "Traceback" not in caplog.text
+
+
+def test_run_hooks_lets_system_exit_through_immediately() -> None:
+    calls: list[str] = []
+
+    def leave() -> None:
+        raise SystemExit(3)
+
+    with pytest.raises(SystemExit):
+        run_hooks([Hook(leave), Hook(lambda: calls.append("failsafe"), failsafe=True)])
+    assert calls == []
+
+
+# --- user tools -----------------------------------------------------------------------
+
+
+def mark(value: str = "default", extra: Any = None) -> None:
+    cherrypit.response.headers["X-Mark"] = f"{value}|{extra}"
+
+
+def install_mark(priority: int = 50) -> None:
+    cherrypit.tools.mark = cherrypit.Tool("before_finalize", mark, priority=priority)
+
+
+def test_user_tool_via_decorator() -> None:
+    install_mark()
+
+    class R:
+        @cherrypit.expose
+        @cherrypit.tools.mark(value="deco", extra=1)
+        def index(self) -> str:
+            return "i"
+
+    cherrypit.tree.mount(R())
+    assert Client().get("/").headers["x-mark"] == "deco|1"
+
+
+def test_user_tool_via_config_with_settings() -> None:
+    install_mark()
+
+    class R:
+        @cherrypit.expose
+        def index(self) -> str:
+            return "i"
+
+        @cherrypit.expose
+        def off(self) -> str:
+            return "o"
+
+    cherrypit.tree.mount(
+        R(),
+        "",
+        {
+            "/": {"tools.mark.on": True, "tools.mark.value": "conf"},
+            "/off": {"tools.mark.on": False},
+        },
+    )
+    c = Client()
+    assert c.get("/").headers["x-mark"] == "conf|None"
+    assert "x-mark" not in c.get("/off").headers
+
+
+def test_user_tool_in_global_config() -> None:
+    install_mark()
+    cherrypit.config.update({"tools.mark.on": True})
+
+    class R:
+        @cherrypit.expose
+        def index(self) -> str:
+            return "i"
+
+    cherrypit.tree.mount(R())
+    assert Client().get("/").headers["x-mark"] == "default|None"
+
+
+def test_tool_priority_from_constructor_and_config() -> None:
+    order: list[str] = []
+    cherrypit.tools.first = cherrypit.Tool(
+        "before_handler", lambda: order.append("first"), priority=10
+    )
+    cherrypit.tools.second = cherrypit.Tool(
+        "before_handler", lambda: order.append("second"), priority=20
+    )
+
+    class R:
+        @cherrypit.expose
+        def index(self) -> str:
+            return ""
+
+        @cherrypit.expose
+        def swapped(self) -> str:
+            return ""
+
+    cherrypit.tree.mount(
+        R(),
+        "",
+        {
+            "/": {"tools.first.on": True, "tools.second.on": True},
+            "/swapped": {"tools.first.priority": 30},
+        },
+    )
+    c = Client()
+    c.get("/")
+    assert order == ["first", "second"]
+    order.clear()
+    c.get("/swapped")
+    assert order == ["second", "first"]
+
+
+def test_tool_exposes_its_arguments_as_attributes() -> None:
+    install_mark()
+    tool = cherrypit.tools.mark
+    assert tool.value is None  # type: ignore[attr-defined]
+    assert tool.extra is None  # type: ignore[attr-defined]
+    assert tool.__doc__ == mark.__doc__
+
+
+def test_tool_on_attribute_is_an_error_with_hint() -> None:
+    install_mark()
+    with pytest.raises(AttributeError, match=r"tools\.<name>\.on"):
+        cherrypit.tools.mark.on  # noqa: B018
+
+
+def test_tool_decorator_rejects_positional_arguments() -> None:
+    install_mark()
+    with pytest.raises(TypeError, match="keyword arguments"):
+        cherrypit.tools.mark("x")
+
+
+def test_toolbox_register_decorator() -> None:
+    @cherrypit.tools.register("before_finalize")
+    def stamp() -> None:
+        cherrypit.response.headers["X-Stamp"] = "1"
+
+    class R:
+        @cherrypit.expose
+        @cherrypit.tools.stamp()
+        def index(self) -> str:
+            return ""
+
+    cherrypit.tree.mount(R())
+    assert Client().get("/").headers["x-stamp"] == "1"
+
+
+def test_deleting_a_user_tool() -> None:
+    install_mark()
+    del cherrypit.tools.mark
+    with pytest.raises(AttributeError, match="no tool named 'mark'"):
+        cherrypit.tools.mark  # noqa: B018
+
+
+def test_handler_tool_can_replace_the_handler() -> None:
+    def answer(text: str = "from tool") -> bool:
+        if cherrypit.request.params.get("skip"):
+            cherrypit.response.body = text.encode()
+            return True
+        return False
+
+    tool = cherrypit.HandlerTool(answer)
+    cherrypit.tools.answer = tool
+
+    class R:
+        @cherrypit.expose
+        @cherrypit.tools.answer()
+        def index(self, **kw: str) -> str:
+            return "handler"
+
+        static = tool.handler(text="mounted tool")
+
+    cherrypit.tree.mount(R())
+    c = Client()
+    assert c.get("/").text == "handler"
+    assert c.get("/?skip=1").text == "from tool"
+    assert c.get("/static?skip=1").text == "mounted tool"
+    assert c.get("/static").status == 404
+
+
+def test_handler_wrapper_tool() -> None:
+    def wrapper(inner: Any, *args: Any, **kwargs: Any) -> str:
+        return f"wrapped({inner(*args, **kwargs)})"
+
+    cherrypit.tools.wrap = cherrypit.HandlerWrapperTool(wrapper)
+
+    class R:
+        @cherrypit.expose
+        @cherrypit.tools.wrap()
+        def index(self, name: str = "x") -> str:
+            return "inner " + name
+
+    cherrypit.tree.mount(R())
+    assert Client().get("/?name=y").text == "wrapped(inner y)"
+
+
+def test_error_tool_replaces_error_response() -> None:
+    def err(msg: str = "err") -> None:
+        cherrypit.response.status = 503
+        cherrypit.response.body = msg.encode()
+
+    cherrypit.tools.err = cherrypit.ErrorTool(err)
+
+    class R:
+        @cherrypit.expose
+        @cherrypit.tools.err(msg="custom err")
+        def index(self) -> str:
+            raise ValueError
+
+    cherrypit.tree.mount(R())
+    r = Client().get("/")
+    assert (r.status, r.text) == (503, "custom err")
+
+
+def test_tool_subclass_with_own_setup_runs_per_request() -> None:
+    calls: list[str] = []
+
+    class PerRequest(cherrypit.Tool):
+        def _setup(self) -> None:
+            calls.append("setup")
+            cherrypit.request.hooks.attach("before_finalize", lambda: calls.append("ran"))
+
+    cherrypit.tools.perreq = PerRequest("before_finalize", lambda: None)
+
+    class R:
+        @cherrypit.expose
+        @cherrypit.tools.perreq()
+        def index(self) -> str:
+            return ""
+
+    cherrypit.tree.mount(R())
+    c = Client()
+    c.get("/")
+    c.get("/")
+    assert calls == ["setup", "ran", "setup", "ran"]
+
+
+def test_tool_merged_args_inside_a_request() -> None:
+    seen: dict[str, Any] = {}
+
+    def probe(**settings: Any) -> None:
+        seen["hook kwargs"] = settings
+        seen["merged"] = cherrypit.tools.probe._merged_args({"extra": 1})
+
+    cherrypit.tools.probe = cherrypit.Tool("before_handler", probe)
+
+    class R:
+        @cherrypit.expose
+        def index(self) -> str:
+            return ""
+
+    cherrypit.tree.mount(R(), "", {"/": {"tools.probe.on": True, "tools.probe.a": "b"}})
+    Client().get("/")
+    assert seen == {"hook kwargs": {"a": "b"}, "merged": {"a": "b", "extra": 1}}
+
+
+def test_default_on_tools_whose_plugin_is_missing_are_skipped() -> None:
+    # tools.encode.on and friends are True by default; without plugins they are ignored
+    assert cherrypit.config["tools.encode.on"] is True
+
+    class R:
+        @cherrypit.expose
+        def index(self) -> str:
+            return "served"
+
+    cherrypit.tree.mount(R())
+    assert Client().get("/").text == "served"
+
+
+def test_tool_turned_on_whose_callable_rejects_the_settings_is_a_500() -> None:
+    install_mark()
+
+    class R:
+        @cherrypit.expose
+        def index(self) -> str:
+            return ""
+
+    cherrypit.tree.mount(R(), "", {"/": {"tools.mark.on": True, "tools.mark.bogus": 1}})
+    assert Client().get("/").status == 500
