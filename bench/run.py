@@ -38,8 +38,9 @@ class BenchError(RuntimeError):
 def run_worker(python: str, framework: str, app: str, *extra: str) -> dict[str, Any]:
     cmd = [python, WORKER, "--framework", framework, "--app", app, *extra]
     env = dict(os.environ)
-    # Each interpreter finds its own framework; nothing from this process leaks in.
-    env.pop("PYTHONPATH", None)
+    if framework == "cherrypy":
+        # CherryPy's interpreter must not pick up a source checkout of cherrypit.
+        env.pop("PYTHONPATH", None)
     env["PYTHONHASHSEED"] = "0"
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]

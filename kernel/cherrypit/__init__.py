@@ -182,10 +182,41 @@ def quickstart(root: Any = None, script_name: str = "", config: Any = None) -> N
     _site.engine.block()
 
 
+#: Submodules CherryPy code reaches as attributes (``cherrypy.lib.static``) without
+#: importing them first; imported on first access.
+_LAZY_SUBMODULES = frozenset(
+    {
+        "lib",
+        "process",
+        "test",
+        "_cpcompat",
+        "_cpconfig",
+        "_cpdispatch",
+        "_cperror",
+        "_cplogging",
+        "_cpreqbody",
+        "_cprequest",
+        "_cpserver",
+        "_cptools",
+        "_cptree",
+        "_cpwsgi",
+        "_cpwsgi_server",
+        "_helper",
+        "compat",
+        "testing",
+        "plugin",
+    }
+)
+
+
 def __getattr__(name: str) -> Any:
-    # Names that plugins back: cherrypit.server (server plugin) and friends.
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
     if name.startswith("__"):
         raise AttributeError(name)
+    # Names that plugins back: cherrypit.server (server plugin) and friends.
     from cherrypit._kernel.pluginmanager import compat_attribute
 
     return compat_attribute(__name__, name)

@@ -418,3 +418,13 @@ def test_tree_namespace_grafts_apps() -> None:
 def test_checker_namespace() -> None:
     cherrypit.config.update({"checker.on": False})
     assert cherrypit.checker.on is False
+
+
+@pytest.mark.parametrize("tool", ["encode", "trailing_slash"])
+def test_default_on_tool_can_be_switched_off_without_its_plugin(tool: str) -> None:
+    cherrypit.config.update({f"tools.{tool}.on": False})
+    cherrypit.tree.mount(show(), "", {"/": {f"tools.{tool}.on": False}})
+    assert Client().get("/").status == 200
+    # settings for it, or switching it on, still need the tool
+    with pytest.raises(ConfigError, match=f"no tool named '{tool}'"):
+        cherrypit.config.update({f"tools.{tool}.on": True})

@@ -824,3 +824,45 @@ def test_is_index_flag() -> None:
     c.get("/node/page")
     c.get("/node/page/extra")
     assert seen == [True, False, False]
+
+
+# --- custom dispatchers ---------------------------------------------------------------
+
+
+def test_plain_callable_dispatcher_setting_handler_and_config() -> None:
+    # CherryPy allows any callable as request.dispatch: it sets request.handler/config.
+    def page() -> bytes:
+        return b"custom " + cherrypit.request.path_info.encode()
+
+    def my_dispatch(path_info: str) -> None:
+        cherrypit.request.handler = page
+        cherrypit.request.config = {"response.headers.X-Custom": "yes"}
+
+    c = serve(Root(), {"/": {"request.dispatch": my_dispatch}})
+    r = c.get("/anything")
+    assert r.status == 200
+    assert r.text == "custom /anything"
+    assert r.headers["x-custom"] == "yes"
+
+
+def test_dispatcher_subclass_rewriting_the_path() -> None:
+    class Prefixing(cherrypit.dispatch.Dispatcher):
+        def __call__(self, path_info: str) -> None:
+            super().__call__("/sub" + path_info)
+
+    c = serve(Root(), {"/": {"request.dispatch": Prefixing()}})
+    assert c.get("/").text == "sub index"
+    assert c.get("/x").text == "sub default:x[]"
+
+
+def test_find_handler_compat_api() -> None:
+    seen: dict[str, Any] = {}
+
+    def my_dispatch(path_info: str) -> None:
+        handler, vpath = cherrypit.dispatch.Dispatcher().find_handler(path_info)
+        seen["found"] = (getattr(handler, "__name__", None), vpath)
+        cherrypit.request.handler = cherrypit.dispatch.LateParamPageHandler(handler, *vpath)
+
+    c = serve(Root(), {"/": {"request.dispatch": my_dispatch}})
+    assert c.get("/args/1/2").text == "1|2|()"
+    assert seen["found"] == ("args", ["1", "2"])

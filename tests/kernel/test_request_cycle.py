@@ -1021,3 +1021,107 @@ def test_header_values_with_newlines_are_cleaned() -> None:
     r = serve(handler(index)).get("/")
     assert "injected" not in r.headers
     assert "\n" not in r.headers["x-evil"]
+
+
+# --- concurrency ----------------------------------------------------------------------
+
+
+def test_concurrent_requests_keep_their_own_request_objects() -> None:
+    barrier = threading.Barrier(2, timeout=10)
+
+    def index(self: Any, who: str) -> str:
+        cherrypit.request.hooks.attach(
+            "before_finalize", lambda: cherrypit.response.headers.update({"X-Who": who})
+        )
+        barrier.wait()  # both requests are inside their handler at the same time
+        return f"{who}:{cherrypit.request.params['who']}:{cherrypit.request.query_string}"
+
+    cherrypit.tree.mount(handler(index))
+    results: dict[str, tuple[str, str | None]] = {}
+
+    def run(who: str) -> None:
+        r = Client().get(f"/?who={who}")
+        results[who] = (r.text, r.header("X-Who"))
+
+    threads = [threading.Thread(target=run, args=(w,)) for w in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == {"a": ("a:a:who=a", "a"), "b": ("b:b:who=b", "b")}
+
+
+class TrackedFile:
+    """A file-like body that records whether it was closed."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.closed = False
+
+    def read(self, size: int = -1) -> bytes:
+        chunk, self.data = self.data[:size], self.data[size:]
+        return chunk
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_file_body_is_closed_after_a_normal_streamed_response() -> None:
+    files: list[TrackedFile] = []
+
+    def index(self: Any) -> Any:
+        files.append(TrackedFile(b"abc"))
+        return files[-1]
+
+    c = serve(handler(index), {"/": {"response.stream": True}})
+    assert c.get("/").body == b"abc"
+    assert files[0].closed
+
+
+def test_file_body_is_closed_when_head_drops_a_streamed_body() -> None:
+    files: list[TrackedFile] = []
+
+    def index(self: Any) -> Any:
+        files.append(TrackedFile(b"abc"))
+        return files[-1]
+
+    c = serve(handler(index), {"/": {"response.stream": True}})
+    r = c.head("/")
+    assert r.body == b""
+    assert files[0].closed
+
+
+def test_streamed_generator_failure_is_raised_to_the_server_and_request_closed(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    ended: list[bool] = []
+
+    def index(self: Any) -> Any:
+        cherrypit.request.hooks.attach("on_end_request", lambda: ended.append(True))
+
+        def gen() -> Iterator[bytes]:
+            yield b"partial"
+            raise ValueError("stream broke")
+
+        return gen()
+
+    c = serve(handler(index), {"/": {"response.stream": True}})
+    with pytest.raises(ValueError, match="stream broke"):
+        c.get("/")
+    assert ended == [True]
+    assert "stream broke" in caplog.text
+
+
+def test_header_values_are_iso_8859_1_for_the_wsgi_server() -> None:
+    def index(self: Any) -> str:
+        cherrypit.response.headers["X-Latin"] = "caf\u00e9"
+        cherrypit.response.headers["X-Euro"] = "\u20ac100"
+        cherrypit.response.headers["X-Int"] = 5  # type: ignore[assignment]
+        return "x"
+
+    r = serve(handler(index)).get("/")
+    assert r.headers["x-latin"] == "caf\u00e9"
+    assert r.headers["x-euro"] == "=?utf-8?b?4oKsMTAw?="  # RFC 2047, as CherryPy
+    assert r.headers["x-int"] == "5"
+    for name, value in r.header_list:
+        value.encode("iso-8859-1")

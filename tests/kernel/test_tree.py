@@ -228,3 +228,11 @@ def test_checker_warns_about_non_path_sections(caplog: pytest.LogCaptureFixture)
     with caplog.at_level("WARNING"):
         cherrypit.checker()
     assert "[global]" in caplog.text
+
+
+def test_application_with_script_name_none_takes_it_from_the_environ() -> None:
+    app = cherrypit.Application(named("late"), None)
+    cherrypit.tree.graft(app, "/x")
+    c = Client()
+    assert c.get("/x/").text == "late:/x|/|"
+    assert c.get("/x/y").text == "late default:y"

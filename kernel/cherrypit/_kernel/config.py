@@ -178,6 +178,8 @@ def check_request_key(key: str, value: Any, tool_exists: Callable[[str], bool]) 
         if "." not in name:
             raise ConfigError(f"{key}: tool settings look like tools.<name>.<setting>")
         if not tool_exists(tool):
+            if value is False and Config.defaults.get(key) is True:
+                return  # switching off a default-on tool whose plugin is absent is harmless
             raise ConfigError(
                 f"{key}: no tool named {tool!r} (is the plugin that provides it "
                 "installed and enabled? see `cherrypit plugins`)"

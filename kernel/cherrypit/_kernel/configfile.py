@@ -43,12 +43,18 @@ _UNARYOPS: dict[type[ast.unaryop], Callable[[Any], Any]] = {
 
 
 def _resolve_name(name: str) -> Any:
-    """A bare name: a builtin, or an importable top-level module."""
+    """A bare name: a builtin, or an importable top-level module.
+
+    Config files written for CherryPy name ``cherrypy.…``; when the real CherryPy is
+    not installed that name means cherrypit.
+    """
     if hasattr(builtins, name):
         return getattr(builtins, name)
     try:
         return importlib.import_module(name)
     except ImportError:
+        if name == "cherrypy":
+            return importlib.import_module("cherrypit")
         raise NameError(f"name {name!r} is neither a builtin nor an importable module") from None
 
 
@@ -66,6 +72,8 @@ def _attribute(node: ast.Attribute) -> Any:
     parts.reverse()
     obj = _resolve_name(parts[0])
     dotted = parts[0]
+    if parts[0] == "cherrypy" and getattr(obj, "__name__", "") == "cherrypit":
+        dotted = "cherrypit"
     for part in parts[1:]:
         dotted += "." + part
         if hasattr(obj, part):

@@ -307,8 +307,13 @@ class Dispatcher:
         app_config = app.config
         dispatch_name = self.dispatch_method_name
         translate = self.translate
+        # The default table only rewrites ASCII punctuation: alphanumeric segments
+        # (the common case) can skip it.
+        default_table = translate is _PUNCTUATION_TO_UNDERSCORE
+        path_sections = app.path_sections
 
-        fullpath = [x for x in path.strip("/").split("/") if x] + ["index"]
+        fullpath = [x for x in path.split("/") if x]
+        fullpath.append("index")
         fullpath_len = len(fullpath)
 
         # Each trail entry: (node, [config sources], segments left)
@@ -325,7 +330,10 @@ class Dispatcher:
         names = fullpath[:]
         while names:
             name = names[0]
-            objname = name.translate(translate)
+            if default_table and name.isalnum():
+                objname = name
+            else:
+                objname = name.translate(translate)
             sources: list[dict[str, Any]] = []
             subnode = getattr(node, objname, None) if node is not None else None
             before = len(names)
@@ -360,13 +368,13 @@ class Dispatcher:
                 conf = getattr(node, "_cp_config", None)
                 if conf:
                     sources.append(conf)
-            consumed = fullpath_len - before
-            curpath = "/" + "/".join(fullpath[:consumed]) if consumed else ""
-            for seg in fullpath[consumed : fullpath_len - left]:
-                curpath += "/" + seg
-                section = app_config.get(curpath)
-                if section:
-                    sources.append(section)
+            if path_sections:
+                consumed = fullpath_len - before
+                curpath = "/" + "/".join(fullpath[:consumed]) if consumed else ""
+                for seg in fullpath[consumed : fullpath_len - left]:
+                    curpath += "/" + seg
+                    if curpath in path_sections:
+                        sources.append(app_config[curpath])
             entries.append((node, sources, left))
 
         def collect(upto: int, extra: dict[str, Any] | None) -> tuple[list[Any], str | None]:

@@ -15,6 +15,8 @@ import bisect
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from cherrypit._kernel.errors import HTTPError, HTTPRedirect, InternalRedirect
+
 POINTS: tuple[str, ...] = (
     "on_start_resource",
     "before_request_body",
@@ -135,8 +137,6 @@ def run_hooks(hooks: Iterable[Hook]) -> None:
     re-raised.  Unexpected exceptions are logged with their traceback at the moment they
     happen, so a later failsafe hook cannot hide them.
     """
-    from cherrypit._kernel.errors import HTTPError, HTTPRedirect, InternalRedirect
-
     failure: BaseException | None = None
     for hook in hooks:
         if failure is None or hook.failsafe:

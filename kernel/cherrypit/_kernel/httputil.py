@@ -457,8 +457,8 @@ def parse_query_string(
     image_map = _IMAGE_MAP.fullmatch(query_string)
     if image_map:
         return {"x": int(image_map.group(1)), "y": int(image_map.group(2))}
-    if separators == "&":
-        pairs = query_string.split("&")
+    if separators == "&" or not any(sep in query_string for sep in separators[1:]):
+        pairs = query_string.split(separators[0])
     else:
         pairs = re.split("[" + re.escape(separators) + "]", query_string)
     params: dict[str, Any] = {}
@@ -468,8 +468,11 @@ def parse_query_string(
         raw_name, _, raw_value = pair.partition("=")
         if not raw_value and not keep_blank_values:
             continue
-        name = unquote_plus(raw_name, encoding, errors="strict")
-        value = unquote_plus(raw_value, encoding, errors="strict")
+        if "%" in pair or "+" in pair:
+            name = unquote_plus(raw_name, encoding, errors="strict")
+            value = unquote_plus(raw_value, encoding, errors="strict")
+        else:
+            name, value = raw_name, raw_value
         existing = params.get(name)
         if existing is None:
             params[name] = value
@@ -512,7 +515,8 @@ class HeaderMap(dict[str, str]):
         self, mapping: Mapping[str, str] | Iterable[tuple[str, str]] = (), /, **kwargs: str
     ) -> None:
         super().__init__()
-        self.update(mapping, **kwargs)
+        if mapping or kwargs:
+            self.update(mapping, **kwargs)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({dict.__repr__(self)})"

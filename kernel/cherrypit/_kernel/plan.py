@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from cherrypit._kernel.config import Config
 from cherrypit._kernel.errors import ConfigError
-from cherrypit._kernel.hooks import POINTS, Hook
+from cherrypit._kernel.hooks import POINTS, Hook, HookMap
 from cherrypit._kernel.tools import ErrorTool, Tool, Toolbox, setup_is_plannable
 
 if TYPE_CHECKING:
@@ -115,8 +115,6 @@ class Plan:
 
     def apply(self, request: Request, response: Response) -> None:
         """Set up ``request``/``response`` for this plan (the per-request part)."""
-        from cherrypit._kernel.hooks import HookMap
-
         request.config = dict(self.config)
         request.toolmaps = self.toolmaps
         request.hooks = HookMap(self.hooks)

@@ -202,7 +202,11 @@ class Request:
         self.path_info = path[len(script_name) :] if path.startswith(script_name) else path
         self.respond(response, self.path_info)
         if method == "HEAD":
-            response.body = []
+            dropped = response._body
+            response._body = []
+            close = getattr(dropped, "close", None)
+            if close is not None:
+                close()
         return response
 
     # -- the cycle -------------------------------------------------------------------
@@ -322,6 +326,10 @@ class Request:
         assert app is not None
         dispatch = app.dispatcher_for(path, self.dispatch)
         dispatch(path)
+        if self.hooks is _EMPTY_HOOKS:
+            # A plain callable dispatcher (CherryPy allows any) set request.handler and
+            # request.config itself without a plan: apply that config as CherryPy does.
+            self.namespaces(self.config)
 
     def apply_trail(self, trail: Trail, handler: Any) -> None:
         """Install what a dispatcher found: config plan, handler, index flag."""
@@ -358,7 +366,7 @@ class Request:
                     body.close()
             self.stage = "close"
 
-    def namespaces(self, config: dict[str, Any]) -> None:  # pragma: no cover - compat
+    def namespaces(self, config: dict[str, Any]) -> None:
         """CherryPy compat: apply a config dict to this request (plans do this now)."""
         from cherrypit._kernel.plan import Plan
 
@@ -395,15 +403,27 @@ def _http_date(now: float) -> str:
     return _date_cache[1]
 
 
-def _file_generator(fileobj: Any, chunk_size: int = 65536) -> Iterator[bytes]:
-    try:
-        while True:
-            chunk = fileobj.read(chunk_size)
-            if not chunk:
-                return
-            yield chunk
-    finally:
-        close = getattr(fileobj, "close", None)
+class FileChunks:
+    """Iterate a file in chunks; closing it (even before iterating) closes the file."""
+
+    __slots__ = ("chunk_size", "fileobj")
+
+    def __init__(self, fileobj: Any, chunk_size: int = 65536) -> None:
+        self.fileobj = fileobj
+        self.chunk_size = chunk_size
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        chunk: bytes = self.fileobj.read(self.chunk_size)
+        if not chunk:
+            self.close()
+            raise StopIteration
+        return chunk
+
+    def close(self) -> None:
+        close = getattr(self.fileobj, "close", None)
         if close is not None:
             close()
 
@@ -441,7 +461,7 @@ class ResponseBody:
         elif value is None:
             obj._body = []
         elif hasattr(value, "read"):
-            obj._body = _file_generator(value)
+            obj._body = FileChunks(value)
         else:
             obj._body = _encode_chunks(value)
 
@@ -505,12 +525,16 @@ class Response:
 
     def finalize(self) -> None:
         """Fix the status line and headers (Content-Length, cookies) before sending."""
-        try:
-            code, reason, _ = valid_status(self.status)
-        except ValueError as exc:
-            raise HTTPError(500, exc.args[0]) from None
+        if self.status is None:
+            code = 200
+            self.status = "200 OK"
+        else:
+            try:
+                code, reason, _ = valid_status(self.status)
+            except ValueError as exc:
+                raise HTTPError(500, exc.args[0]) from None
+            self.status = f"{code} {reason}"
         headers = self.headers
-        self.status = f"{code} {reason}"
         if self.stream:
             if dict.get(headers, "Content-Length") is None:
                 dict.pop(headers, "Content-Length", None)
@@ -520,7 +544,8 @@ class Response:
         elif dict.get(headers, "Content-Length") is None:
             dict.__setitem__(headers, "Content-Length", str(len(self.collapse_body())))
         out = self.header_list = [
-            (k, v if isinstance(v, str) and v.isprintable() else _clean_value(v))
+            # Fast path only for ASCII: PEP 3333 headers must be ISO-8859-1 encodable.
+            (k, v if isinstance(v, str) and v.isascii() and v.isprintable() else _clean_value(v))
             for k, v in headers.items()
         ]
         jar = self.__dict__.get("cookie")

@@ -8,6 +8,7 @@ through this module, so tests can reset the whole site in one place (:func:`rese
 from __future__ import annotations
 
 import logging
+import os
 from typing import TYPE_CHECKING, Any
 
 from cherrypit._kernel import pluginmanager, serving
@@ -49,9 +50,14 @@ def _current_pair() -> tuple[Any, Any]:
 
 
 class Checker:
-    """Start-up sanity checks of the config (``checker.on``, on by default)."""
+    """Start-up sanity checks of the config (``checker.on``, on by default).
+
+    Warnings, not errors: site-wide keys placed in an application's path sections,
+    path sections that repeat the mount point, and relative static directories.
+    """
 
     on = True
+    _SITE_ONLY = ("engine", "server", "tree", "checker", "plugins")
 
     def __call__(self) -> None:
         if not self.on:
@@ -60,21 +66,33 @@ class Checker:
             cfg = getattr(app, "config", None)
             if not isinstance(cfg, dict):
                 continue
-            if "global" in cfg:
-                log(
-                    f"The application mounted at {script_name!r} has config in a [global] "
-                    "section; site-wide settings belong in cherrypit.config.update().",
-                    "CHECKER",
-                    logging.WARNING,
-                )
-            for section in cfg:
-                if section != "global" and not section.startswith("/"):
-                    log(
-                        f"The application mounted at {script_name!r} has a config section "
-                        f"{section!r} that is not a path (it should start with '/').",
-                        "CHECKER",
-                        logging.WARNING,
+            for section, values in cfg.items():
+                if not section.startswith("/") or not isinstance(values, dict):
+                    continue
+                site_keys = [k for k in values if k.split(".", 1)[0] in self._SITE_ONLY]
+                if site_keys:
+                    self._warn(
+                        f"The application mounted at {script_name!r} has site-wide settings "
+                        f"in its [{section}] section, where they have no effect: "
+                        f"{', '.join(sorted(site_keys))}. Use cherrypit.config.update()."
                     )
+                if script_name and section.startswith(script_name + "/"):
+                    self._warn(
+                        f"The application mounted at {script_name!r} has a section "
+                        f"[{section}] that starts with its own mount point; sections are "
+                        "relative to the mount point."
+                    )
+                static_dir = values.get("tools.staticdir.dir")
+                root = values.get("tools.staticdir.root")
+                if isinstance(static_dir, str) and not os.path.isabs(static_dir) and not root:
+                    self._warn(
+                        f"[{section}] tools.staticdir.dir {static_dir!r} is relative and no "
+                        "tools.staticdir.root is set; it will not be found."
+                    )
+
+    @staticmethod
+    def _warn(message: str) -> None:
+        log(message, "CHECKER", logging.WARNING)
 
 
 config = Config()

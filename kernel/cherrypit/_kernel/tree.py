@@ -26,6 +26,45 @@ ConfigSource = Mapping[str, Any] | str | os.PathLike[str] | IO[str]
 _PLAN_CACHE_LIMIT = 4096
 
 
+class AppConfig(dict[str, dict[str, Any]]):
+    """An application's ``{section: {key: value}}`` config that reports changes.
+
+    Direct edits of sections (``app.config["/x"] = {...}``) are seen by the request
+    plans; edits *inside* a section dict after requests were served are not — use
+    :meth:`Application.merge` for those.
+    """
+
+    def __init__(self, on_change: Callable[[], None]) -> None:
+        super().__init__()
+        self._on_change = on_change
+
+    def __setitem__(self, key: str, value: dict[str, Any]) -> None:
+        super().__setitem__(key, value)
+        self._on_change()
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        self._on_change()
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        super().update(*args, **kwargs)
+        self._on_change()
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        if key not in self:
+            self[key] = default if default is not None else {}
+        return dict.__getitem__(self, key)
+
+    def pop(self, key: str, *default: Any) -> Any:
+        value = super().pop(key, *default)
+        self._on_change()
+        return value
+
+    def clear(self) -> None:
+        super().clear()
+        self._on_change()
+
+
 class Application:
     """A CherryPy application: root object, script name, config, log.
 
@@ -43,7 +82,7 @@ class Application:
     ) -> None:
         self.root = root
         self._script_name: str | None = script_name
-        self.config: dict[str, dict[str, Any]] = {}
+        self.config: AppConfig = AppConfig(self._config_changed)
         self.namespaces: dict[str, Callable[[str, Any], None]] = dict(site.app_namespaces())
         self.toolboxes: dict[str, Toolbox] = {"tools": site.toolbox}
         self.log = site.make_app_log(self)
@@ -52,6 +91,8 @@ class Application:
         self._plan_version: tuple[int, int] = (-1, -1)
         self._version = 0
         self._section_dispatch = False
+        #: Config sections below "/" (the dispatcher only builds paths when some exist).
+        self.path_sections: frozenset[str] = frozenset()
         #: WSGI middleware wrapped around this app, innermost last: ``(name, factory)``
         #: where ``factory(next_app, **wsgi_config[name])`` returns a WSGI app.
         self.pipeline: list[tuple[str, Callable[..., WSGIApp]]] = []
@@ -68,7 +109,9 @@ class Application:
         """The mount point; ``None`` at construction means "the request's script name"."""
         if self._script_name is not None:
             return self._script_name
-        return serving.current().request.script_name.rstrip("/")
+        # Read the WSGI environ: request.script_name is only set from this value.
+        environ = serving.current().request.wsgi_environ
+        return str(environ.get("SCRIPT_NAME", "")).rstrip("/")
 
     @script_name.setter
     def script_name(self, value: str | None) -> None:
@@ -106,6 +149,15 @@ class Application:
                     raise
                 except (AttributeError, KeyError, TypeError, ValueError) as exc:
                     raise ConfigError(f"[/] {key}: {exc}") from exc
+        self._config_changed()
+
+    def _config_changed(self) -> None:
+        """Recompute what the hot path derives from the config (after any change)."""
+        self.path_sections = frozenset(
+            section
+            for section, values in self.config.items()
+            if section.startswith("/") and section != "/" and values
+        )
         self._section_dispatch = any(
             "request.dispatch" in values for s, values in self.config.items() if s != "global"
         )
