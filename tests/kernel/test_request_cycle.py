@@ -1123,5 +1123,5 @@ def test_header_values_are_iso_8859_1_for_the_wsgi_server() -> None:
     assert r.headers["x-latin"] == "caf\u00e9"
     assert r.headers["x-euro"] == "=?utf-8?b?4oKsMTAw?="  # RFC 2047, as CherryPy
     assert r.headers["x-int"] == "5"
-    for name, value in r.header_list:
+    for _name, value in r.header_list:
         value.encode("iso-8859-1")

@@ -223,15 +223,28 @@ def test_app_log_namespace() -> None:
         app.merge({"/": {"log.nope": 1}})
 
 
-def test_checker_warns_about_non_path_sections(caplog: pytest.LogCaptureFixture) -> None:
-    cherrypit.tree.mount(named("a"), "/a", {"/": {}, "global": {"myapp.x": 1}})
+def test_checker_warns_about_misplaced_settings(caplog: pytest.LogCaptureFixture) -> None:
+    cherrypit.tree.mount(
+        named("a"),
+        "/a",
+        {"/": {"engine.autoreload.on": False}, "/a/sub": {"myapp.x": 1}},
+    )
     with caplog.at_level("WARNING"):
         cherrypit.checker()
-    assert "[global]" in caplog.text
+    assert "engine.autoreload.on" in caplog.text
+    assert "[/a/sub]" in caplog.text
+
+
+def test_checker_off_is_silent(caplog: pytest.LogCaptureFixture) -> None:
+    cherrypit.tree.mount(named("a"), "/a", {"/": {"engine.autoreload.on": False}})
+    cherrypit.config.update({"checker.on": False})
+    with caplog.at_level("WARNING"):
+        cherrypit.checker()
+    assert caplog.text == ""
 
 
 def test_application_with_script_name_none_takes_it_from_the_environ() -> None:
-    app = cherrypit.Application(named("late"), None)
+    app = cherrypit.Application(named("late"), None)  # type: ignore[arg-type]
     cherrypit.tree.graft(app, "/x")
     c = Client()
     assert c.get("/x/").text == "late:/x|/|"
