@@ -131,8 +131,7 @@ def load_target(spec: str) -> Target:
         return Target(spec, obj=_attribute(module, attr, repr(location)))
     if attr is None:
         raise TargetError(
-            f"TARGET {spec!r} must be 'module:attribute' (e.g. myapp:Root) or a path to "
-            "a .py file"
+            f"TARGET {spec!r} must be 'module:attribute' (e.g. myapp:Root) or a path to a .py file"
         )
     module = _import_module(location)
     return Target(spec, obj=_attribute(module, attr, f"module {location!r}"))
@@ -406,8 +405,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _table(rows: list[tuple[str, ...]]) -> list[str]:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-            for row in rows]
+    return [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
 
 
 def _cmd_plugins(args: argparse.Namespace) -> int:
@@ -461,8 +462,9 @@ def _popargs_details(dispatch: Any) -> tuple[list[str], Any] | None:
         return None
     names: list[str] = []
     handler = None
-    for cell_name, cell in zip(dispatch.__code__.co_freevars, dispatch.__closure__ or (),
-                               strict=True):
+    for cell_name, cell in zip(
+        dispatch.__code__.co_freevars, dispatch.__closure__ or (), strict=True
+    ):
         if cell_name == "names":
             names = list(cell.cell_contents)
         elif cell_name == "handler":
@@ -553,9 +555,7 @@ class _RouteWalker:
         else:
             self.walk(handler, below, dispatcher, (id(node),))
 
-    def _children(
-        self, node: Any, path: str, dispatcher: Any, ancestors: tuple[int, ...]
-    ) -> None:
+    def _children(self, node: Any, path: str, dispatcher: Any, ancestors: tuple[int, ...]) -> None:
         method_dispatch = isinstance(dispatcher, MethodDispatcher)
         for name in sorted(dir(node)):
             if name.startswith("_") or name in ("index", "default", "exposed"):
@@ -664,13 +664,25 @@ def _cmd_routes(args: argparse.Namespace) -> int:
 
 
 def _add_target_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("target", metavar="TARGET",
-                        help="module:attribute, path/to/app.py or path/to/app.py:attribute")
-    parser.add_argument("-c", "--config", action="append", default=[], metavar="FILE",
-                        help="config file: [global] for the site, [/path] sections for the "
-                             "application (repeatable)")
-    parser.add_argument("--as-cherrypy", action="store_true",
-                        help="let `import cherrypy` load cherrypit (for unchanged CherryPy code)")
+    parser.add_argument(
+        "target",
+        metavar="TARGET",
+        help="module:attribute, path/to/app.py or path/to/app.py:attribute",
+    )
+    parser.add_argument(
+        "-c",
+        "--config",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="config file: [global] for the site, [/path] sections for the "
+        "application (repeatable)",
+    )
+    parser.add_argument(
+        "--as-cherrypy",
+        action="store_true",
+        help="let `import cherrypy` load cherrypit (for unchanged CherryPy code)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -683,19 +695,30 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    run = sub.add_parser("run", help="serve an application",
-                         description="Serve TARGET until interrupted (Ctrl-C or SIGTERM).")
+    run = sub.add_parser(
+        "run",
+        help="serve an application",
+        description="Serve TARGET until interrupted (Ctrl-C or SIGTERM).",
+    )
     _add_target_options(run)
     run.add_argument("--host", help="address to listen on (server.socket_host)")
     run.add_argument("--port", type=int, help="port to listen on (server.socket_port)")
-    run.add_argument("--environment", metavar="ENV",
-                     help="config environment: production, staging, embedded, test_suite, "
-                          "development")
+    run.add_argument(
+        "--environment",
+        metavar="ENV",
+        help="config environment: production, staging, embedded, test_suite, development",
+    )
     run.set_defaults(func=_cmd_run)
 
     plugins = sub.add_parser("plugins", help="list installed plugins")
-    plugins.add_argument("-c", "--config", action="append", default=[], metavar="FILE",
-                         help="apply this config first (e.g. its plugins.disable)")
+    plugins.add_argument(
+        "-c",
+        "--config",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="apply this config first (e.g. its plugins.disable)",
+    )
     plugins.set_defaults(func=_cmd_plugins)
 
     routes = sub.add_parser("routes", help="print the URLs an application exposes")

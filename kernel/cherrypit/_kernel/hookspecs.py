@@ -68,6 +68,15 @@ def cherrypit_app_namespaces() -> Mapping[str, NamespaceHandler]:  # type: ignor
 
 
 @hookspec
+def cherrypit_log_settings() -> Mapping[str, Callable[[Any, Any], None]]:  # type: ignore[empty-body]
+    """Return extra ``log.<key>`` settings: key → ``setter(log_manager, value)``.
+
+    The setter is called for the site log (``cherrypit.config.update``) and for an
+    application's log (its ``[/]`` section) alike, e.g. ``log.format = "json"``.
+    """
+
+
+@hookspec
 def cherrypit_engine_setup(engine: Engine) -> None:
     """Attach this plugin's listeners to the engine bus.
 

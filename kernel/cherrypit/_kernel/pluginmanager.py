@@ -232,6 +232,9 @@ def wire() -> None:
                 )
             owners[ns] = impl.plugin_name
             site.config.namespaces[ns] = handler
+    for impl in reversed(pm.hook.cherrypit_log_settings.get_hookimpls()):
+        settings = cast("dict[str, Any]", impl.function() or {})
+        site.log_settings.update(settings)
     for impl in reversed(pm.hook.cherrypit_app_namespaces.get_hookimpls()):
         app_contributed = cast("dict[str, Any]", impl.function() or {})
         for ns, handler in app_contributed.items():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from cherrypit._kernel import pluginmanager, serving
@@ -144,10 +145,19 @@ def _engine_namespace(key: str, value: Any) -> None:
     setattr(engine, key, value)
 
 
+_LOG_SETTINGS = ("screen", "error_file", "access_file", "wsgi", "access_log_format")
+#: ``log.<key>`` settings added by plugins (``cherrypit_log_settings``): key → setter.
+log_settings: dict[str, Callable[[LogManager, Any], None]] = {}
+
+
 def _log_namespace(target: LogManager, key: str, value: Any) -> None:
-    settable = ("screen", "error_file", "access_file", "wsgi", "access_log_format")
-    if key not in settable:
-        raise ConfigError(f"log.{key}: unknown log setting{suggest(key, settable)}")
+    extra = log_settings.get(key)
+    if extra is not None:
+        extra(target, value)
+        return
+    if key not in _LOG_SETTINGS:
+        known = [*_LOG_SETTINGS, *log_settings]
+        raise ConfigError(f"log.{key}: unknown log setting{suggest(key, known)}")
     setattr(target, key, value)
 
 
@@ -183,6 +193,7 @@ def reset_plugin_namespaces() -> None:
     config.namespaces.clear()
     config.namespaces.update(KERNEL_NAMESPACES)
     plugin_app_namespaces.clear()
+    log_settings.clear()
 
 
 def app_namespaces() -> dict[str, NamespaceHandler]:

@@ -219,7 +219,7 @@ class ClosingBody:
         try:
             yield from self._body
         except Exception:
-                # Headers are gone already: all we can do is log and cut the response.
+            # Headers are gone already: all we can do is log and cut the response.
             site.log(traceback=True, severity=40)
             raise
 

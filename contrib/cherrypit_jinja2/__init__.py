@@ -1,0 +1,1 @@
+"""Jinja2 engine for cherrypit templates (being written)."""

@@ -1,0 +1,1 @@
+"""Mako engine for cherrypit templates (being written)."""

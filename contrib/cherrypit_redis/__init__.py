@@ -1,0 +1,1 @@
+"""Redis session storage for cherrypit (being written)."""

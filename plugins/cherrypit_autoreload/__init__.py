@@ -1,0 +1,1 @@
+"""cherrypit's autoreload plugin (being written)."""

@@ -1,0 +1,1 @@
+"""cherrypit's logging plugin (being written)."""

@@ -1,0 +1,1 @@
+"""cherrypit's sessions plugin (being written)."""

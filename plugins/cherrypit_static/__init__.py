@@ -1,0 +1,1 @@
+"""cherrypit's static plugin (being written)."""

@@ -1,0 +1,1 @@
+"""cherrypit's templates plugin (being written)."""
