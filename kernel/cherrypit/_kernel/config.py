@@ -74,6 +74,7 @@ _INT_OR_NONE = (int, type(None))
 _KEY_TYPES: dict[str, tuple[type, ...]] = {
     "request.show_tracebacks": _BOOL,
     "request.show_mismatched_params": _BOOL,
+    "request.negotiate_errors": _BOOL,
     "request.process_request_body": _BOOL,
     "request.throw_errors": _BOOL,
     "request.methods_with_bodies": (tuple, list, set, frozenset),

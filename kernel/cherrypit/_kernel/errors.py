@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import json
 import sys
 import traceback as _traceback
 import urllib.parse
@@ -17,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from cherrypit._kernel import serving
-from cherrypit._kernel.httputil import valid_status
+from cherrypit._kernel.httputil import header_elements, valid_status
 
 __all__ = [
     "CherryPyException",
@@ -302,6 +303,8 @@ def _pad_short_error_body(code: int) -> None:
     if not size:
         return
     response = serving.current().response
+    if not str(response.headers.get("Content-Type", "")).startswith("text/html"):
+        return  # only browsers showing HTML pages need the padding
     content = response.collapse_body()
     if content and len(content) <= size:
         content += b" " * (size + 1 - len(content))
@@ -325,13 +328,15 @@ def get_error_page(status: int | str, **kwargs: Any) -> bytes:
     for key, value in kwargs.items():
         if value is not None:
             values[key] = str(value)
-    for key, value in list(values.items()):
-        values[key] = html.escape(value, quote=False)
 
     request = serving.current().request
     pages: dict[Any, Any] = request.error_page
     custom = pages.get(code) or pages.get("default")
     response = serving.current().response
+    if not custom and request.negotiate_errors and _prefers_json(request):
+        return _json_error(response, code, values)
+    for key, value in list(values.items()):
+        values[key] = html.escape(value, quote=False)
     if custom:
         try:
             if callable(custom):
@@ -356,6 +361,39 @@ def get_error_page(status: int | str, **kwargs: Any) -> bytes:
             )
     response.headers["Content-Type"] = "text/html;charset=utf-8"
     return _PAGE.format(**values).encode("utf-8")
+
+
+def _prefers_json(request: Any) -> bool:
+    """Whether the client's ``Accept`` ranks JSON above HTML (wildcards count as HTML)."""
+    accept = request.headers.get("Accept")
+    if not accept or "json" not in accept:
+        return False
+    try:
+        elements = header_elements("Accept", accept)
+    except CherryPyException:
+        return False
+    json_q = html_q = 0.0
+    for element in elements:
+        media = element.value.lower()
+        q = getattr(element, "qvalue", 1.0)
+        if media == "application/json" or media.endswith("+json"):
+            json_q = max(json_q, q)
+        elif media in ("text/html", "application/xhtml+xml", "text/*", "*/*"):
+            html_q = max(html_q, q)
+    return json_q > html_q
+
+
+def _json_error(response: Any, code: int, values: dict[str, str]) -> bytes:
+    """The error as a JSON document, for API clients (``request.negotiate_errors``)."""
+    document: dict[str, Any] = {
+        "status": values["status"],
+        "code": code,
+        "message": values["message"],
+    }
+    if values.get("traceback"):
+        document["traceback"] = values["traceback"]
+    response.headers["Content-Type"] = "application/json"
+    return json.dumps(document).encode("utf-8")
 
 
 def _format_one_line(exc: BaseException | None) -> str:

@@ -153,6 +153,9 @@ class Request:
     #: Tracebacks in error pages: off unless the environment is "development".
     show_tracebacks = False
     show_mismatched_params = True
+    #: Answer errors with a JSON document when the client's Accept prefers JSON
+    #: (``False``: always HTML, as CherryPy).
+    negotiate_errors = True
     throws: tuple[type[BaseException], ...] = (KeyboardInterrupt, SystemExit, InternalRedirect)
     throw_errors = False
     closed = False
