@@ -151,7 +151,7 @@ def test_cp_config_on_class_and_method() -> None:
         def meth(self) -> str:
             return str(cherrypit.request.config["myapp.level"])
 
-        meth._cp_config = {"myapp.level": "method"}
+        meth._cp_config = {"myapp.level": "method"}  # type: ignore[attr-defined]
 
     class R:
         sub = Sub()

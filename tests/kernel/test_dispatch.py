@@ -43,7 +43,7 @@ class Exposed:
     def index(self) -> str:
         return "index"
 
-    @cherrypit.expose()  # type: ignore[untyped-decorator]
+    @cherrypit.expose()
     def called_decorator(self) -> str:
         return "called"
 
@@ -55,11 +55,11 @@ class Exposed:
     def hidden(self) -> str:
         return "hidden"
 
-    @cherrypit.expose(["a1", "a2.html"])  # type: ignore[untyped-decorator]
+    @cherrypit.expose(["a1", "a2.html"])
     def aliased(self) -> str:
         return "aliased"
 
-    @cherrypit.expose("single")  # type: ignore[untyped-decorator]
+    @cherrypit.expose("single")
     def single_alias(self) -> str:
         return "single"
 

@@ -16,7 +16,7 @@ import inspect
 import string
 import sys
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from cherrypit._kernel import serving
 from cherrypit._kernel.errors import CherryPyException, HTTPError, NotFound
@@ -43,6 +43,15 @@ _PUNCTUATION_TO_UNDERSCORE = str.maketrans(string.punctuation, "_" * len(string.
 # --- exposing handlers -----------------------------------------------------------------
 
 
+_T = TypeVar("_T")
+
+
+@overload
+def expose(func: str | list[str] | tuple[str, ...], alias: None = None) -> Callable[[_T], _T]: ...
+@overload
+def expose(func: None = None, alias: str | Iterable[str] | None = None) -> Callable[[_T], _T]: ...
+@overload
+def expose(func: _T, alias: str | Iterable[str] | None = None) -> _T: ...
 def expose(func: Any = None, alias: str | Iterable[str] | None = None) -> Any:
     """Mark a function, method or class as reachable by URL.
 
