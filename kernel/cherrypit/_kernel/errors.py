@@ -191,13 +191,18 @@ _STRIP_ON_ERROR = (
 )
 
 
+# HeaderMap keeps keys title-cased ("Content-Md5"): pop those spellings directly.
+_STRIP_ON_ERROR_TITLED = tuple(key.title() for key in _STRIP_ON_ERROR)
+
+
 def clean_headers(status: int) -> None:
     """Drop headers that described the original content, not the error page."""
     headers = serving.current().response.headers
-    for key in _STRIP_ON_ERROR:
-        headers.pop(key, None)
+    pop = dict.pop
+    for key in _STRIP_ON_ERROR_TITLED:
+        pop(headers, key, None)
     if status != 416:
-        headers.pop("Content-Range", None)
+        pop(headers, "Content-Range", None)
 
 
 class HTTPError(CherryPyException):
