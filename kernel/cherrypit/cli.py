@@ -346,6 +346,17 @@ def run_script(path: str) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    if args.reload:
+        # The autoreload plugin's supervisor re-runs this command line as a child and
+        # returns its own exit status; in that child it returns None and we serve.
+        try:
+            supervise = pluginmanager.plugin_module("autoreload").supervise
+        except (AttributeError, ConfigError) as exc:
+            _error(f"--reload needs the autoreload plugin: {exc}")
+            return 2
+        status = supervise()
+        if status is not None:
+            return int(status)
     if args.as_cherrypy:
         from cherrypit.compat import install_cherrypy_alias
 
@@ -707,6 +718,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--environment",
         metavar="ENV",
         help="config environment: production, staging, embedded, test_suite, development",
+    )
+    run.add_argument(
+        "--reload",
+        action="store_true",
+        help="restart in a fresh process when the code or config changes (autoreload plugin)",
     )
     run.set_defaults(func=_cmd_run)
 

@@ -1,1 +1,54 @@
-"""cherrypit's sessions plugin (being written)."""
+"""cherrypit's sessions plugin: ``tools.sessions`` with RAM and file storage.
+
+Only the hook implementations live here.  The tool is in :mod:`~cherrypit_sessions.tool`,
+the session object in :mod:`~cherrypit_sessions.base`, the storages in
+:mod:`~cherrypit_sessions.ram` and :mod:`~cherrypit_sessions.files` (more come from the
+``cherrypit.session_storage`` entry-point group, see :mod:`~cherrypit_sessions.storages`),
+and :mod:`~cherrypit_sessions.api` backs ``cherrypit.lib.sessions``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from cherrypit.plugin import hookimpl
+
+from cherrypit_sessions import api, storages
+
+if TYPE_CHECKING:
+    from cherrypit import Toolbox
+    from cherrypit.process.wspbus import Bus
+
+__all__ = [
+    "api",
+    "cherrypit_compat_attribute",
+    "cherrypit_engine_setup",
+    "cherrypit_engine_teardown",
+    "cherrypit_register_tools",
+]
+
+
+@hookimpl
+def cherrypit_register_tools(toolbox: Toolbox) -> None:
+    """Add ``tools.sessions``."""
+    toolbox.sessions = api.SessionTool()
+
+
+@hookimpl
+def cherrypit_engine_setup(engine: Bus) -> None:
+    """Put the cleanup monitors of session storages on ``engine``."""
+    storages.bind(engine)
+
+
+@hookimpl
+def cherrypit_engine_teardown(engine: Bus) -> None:
+    """Stop the cleanup monitors and forget the prepared storages (and RAM sessions)."""
+    storages.forget()
+
+
+@hookimpl
+def cherrypit_compat_attribute(module: str, name: str) -> Any:
+    """Back ``cherrypit._cptools.SessionTool``."""
+    if module == "cherrypit._cptools" and name == "SessionTool":
+        return api.SessionTool
+    return None

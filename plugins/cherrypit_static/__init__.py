@@ -1,1 +1,31 @@
-"""cherrypit's static plugin (being written)."""
+"""cherrypit's static-file plugin: ``tools.staticdir``, ``tools.staticfile`` and helpers.
+
+Registered through ``cherrypit_register_tools``.  The work happens in
+:mod:`~cherrypit_static.tools` (the two tools), :mod:`~cherrypit_static.respond`
+(``serve_file``, ``serve_fileobj``, ``serve_download``, which also back CherryPy's
+``cherrypit.lib.static`` import path), :mod:`~cherrypit_static.containment` (how a URL
+path is kept inside its directory), :mod:`~cherrypit_static.ranges`,
+:mod:`~cherrypit_static.bodies`, :mod:`~cherrypit_static.disposition` and
+:mod:`~cherrypit_static.mime`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cherrypit import HandlerTool
+from cherrypit.plugin import hookimpl
+
+from cherrypit_static import mime, respond, tools
+
+if TYPE_CHECKING:
+    from cherrypit import Toolbox
+
+__all__ = ["cherrypit_register_tools", "mime", "respond", "tools"]
+
+
+@hookimpl
+def cherrypit_register_tools(toolbox: Toolbox) -> None:
+    """Add ``staticdir`` and ``staticfile`` (``before_handler``, priority 50, as in CherryPy)."""
+    toolbox.staticdir = HandlerTool(tools.staticdir)
+    toolbox.staticfile = HandlerTool(tools.staticfile)

@@ -3,31 +3,66 @@
 Registered through ``cherrypit_register_tools`` (nothing happens at import time).
 Each tool keeps CherryPy's hook point, priority and config keys, so ``tools.gzip.on``
 or ``@cherrypit.tools.json_out()`` mean what they meant in CherryPy.  The code lives
-in :mod:`~cherrypit_tools.encoding`, :mod:`~cherrypit_tools.cptools`,
-:mod:`~cherrypit_tools.jsontools` and :mod:`~cherrypit_tools.caching`, which also back
-the compat modules ``cherrypit.lib.encoding``, ``cherrypit.lib.cptools`` and
-``cherrypit.lib.jsontools``.
+in one small module per group (:mod:`~cherrypit_tools.encoding`,
+:mod:`~cherrypit_tools.cptools`, :mod:`~cherrypit_tools.jsontools`,
+:mod:`~cherrypit_tools.caching`, :mod:`~cherrypit_tools.auth_basic`,
+:mod:`~cherrypit_tools.auth_digest`, :mod:`~cherrypit_tools.session_auth`,
+:mod:`~cherrypit_tools.cpstats`, :mod:`~cherrypit_tools.xmlrpc`,
+:mod:`~cherrypit_tools.cors`, :mod:`~cherrypit_tools.secure_headers`), which also back
+the compat modules ``cherrypit.lib.<name>``.  Two tools are cherrypit's own:
+``cors`` and ``secure_headers``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cherrypit import ErrorTool, Tool
 from cherrypit.plugin import hookimpl
 
-from cherrypit_tools import caching, cptools, encoding, jsontools
+from cherrypit_tools import (
+    auth_basic,
+    auth_digest,
+    cache_store,
+    caching,
+    cors,
+    cpstats,
+    cptools,
+    encoding,
+    jsontools,
+    secure_headers,
+    session_auth,
+    xmlrpc,
+)
 
 if TYPE_CHECKING:
     from cherrypit import Toolbox
+    from cherrypit.process.wspbus import Bus
 
-__all__ = ["caching", "cherrypit_register_tools", "cptools", "encoding", "jsontools"]
+__all__ = [
+    "auth_basic",
+    "auth_digest",
+    "caching",
+    "cherrypit_compat_attribute",
+    "cherrypit_engine_setup",
+    "cherrypit_engine_teardown",
+    "cherrypit_register_tools",
+    "cors",
+    "cpstats",
+    "cptools",
+    "encoding",
+    "jsontools",
+    "secure_headers",
+    "session_auth",
+    "xmlrpc",
+]
 
 
 @hookimpl
 def cherrypit_register_tools(toolbox: Toolbox) -> None:
     """Add the built-in tools to ``toolbox`` (CherryPy's points and priorities)."""
     # on_start_resource
+    toolbox.cors = cors.CorsTool()  # priority 5: preflights end before other tools
     toolbox.autovary = cptools.AutovaryTool()  # priority 0
     toolbox.allow = Tool("on_start_resource", cptools.allow)
     toolbox.response_headers = Tool("on_start_resource", cptools.response_headers)
@@ -40,17 +75,58 @@ def cherrypit_register_tools(toolbox: Toolbox) -> None:
     toolbox.ignore_headers = Tool("before_request_body", cptools.ignore_headers)
     toolbox.referer = Tool("before_request_body", cptools.referer)
     # before_handler; the order encode (70) after json_out (30) matters
+    toolbox.auth_basic = Tool("before_handler", auth_basic.basic_auth, priority=1)
+    toolbox.auth_digest = auth_digest.DigestTool()  # priority 1
+    toolbox.session_auth = session_auth.SessionAuthTool()  # priority 50
     toolbox.params = Tool("before_handler", cptools.convert_params, priority=15)
     toolbox.json_out = Tool("before_handler", jsontools.json_out, priority=30)
     toolbox.trailing_slash = Tool("before_handler", cptools.trailing_slash, priority=60)
     toolbox.encode = encoding.EncodeTool()  # priority 70
+    toolbox.caching = caching.CachingTool()  # priority 90; its tee at before_finalize 100
     # before_finalize
     toolbox.expires = Tool("before_finalize", caching.expires)
     toolbox.flatten = Tool("before_finalize", cptools.flatten)
     toolbox.etags = Tool("before_finalize", cptools.validate_etags, priority=75)
     toolbox.gzip = Tool("before_finalize", encoding.gzip, priority=80)
+    toolbox.secure_headers = secure_headers.SecureHeadersTool()  # priority 90
     # errors and the end of the request
     toolbox.log_tracebacks = Tool("before_error_response", cptools.log_traceback)
     toolbox.log_headers = Tool("before_error_response", cptools.log_request_headers)
     toolbox.err_redirect = ErrorTool(cptools.redirect)
+    toolbox.xmlrpc = xmlrpc.XMLRPCTool()
+    toolbox.cpstats = cpstats.StatsTool()  # on_end_request (+ on_start_resource, 0)
     toolbox.log_hooks = Tool("on_end_request", cptools.log_hooks, priority=100)
+
+
+@hookimpl
+def cherrypit_engine_setup(engine: Bus) -> None:
+    """Sweep expired ``tools.caching`` entries while the engine runs."""
+    cache_store.registry.subscribe(engine)
+
+
+@hookimpl
+def cherrypit_engine_teardown(engine: Bus) -> None:
+    """Stop the sweeper and forget every cache."""
+    cache_store.registry.unsubscribe()
+    caching._default.clear()
+
+
+#: (compat module, name) -> (plugin module, attribute) for CherryPy's class paths.
+_COMPAT_NAMES: dict[tuple[str, str], tuple[Any, str]] = {
+    ("cherrypit._cptools", "SessionAuthTool"): (session_auth, "SessionAuthTool"),
+    ("cherrypit._cptools", "CachingTool"): (caching, "CachingTool"),
+    ("cherrypit._cptools", "XMLRPCController"): (xmlrpc, "XMLRPCController"),
+    ("cherrypit.dispatch", "XMLRPCDispatcher"): (xmlrpc, "XMLRPCDispatcher"),
+    ("cherrypit._cpdispatch", "XMLRPCDispatcher"): (xmlrpc, "XMLRPCDispatcher"),
+}
+
+
+@hookimpl
+def cherrypit_compat_attribute(module: str, name: str) -> Any:
+    """Back CherryPy's ``_cptools.SessionAuthTool``/``CachingTool``/``XMLRPCController``
+    (and ``dispatch.XMLRPCDispatcher`` where the kernel asks for it)."""
+    found = _COMPAT_NAMES.get((module, name))
+    if found is None:
+        return None
+    owner, attribute = found
+    return getattr(owner, attribute)

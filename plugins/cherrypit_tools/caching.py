@@ -1,14 +1,312 @@
-"""Cache-control headers: ``tools.expires`` (CherryPy's ``cherrypy.lib.caching.expires``)."""
+"""Response caching: ``tools.caching`` (an in-process HTTP cache) and ``tools.expires``.
+
+``tools.caching`` (``before_handler``, priority 90) answers a GET from the cache when
+it holds a fresh copy for the URL and the request headers named in the response's
+``Vary``; the copy gets an ``Age`` header, and ``If-Modified-Since`` is honoured
+(304).  Otherwise, if the request may be cached, a ``before_finalize`` hook
+(priority 100, attached only then) copies the response into the cache as it is sent.
+``POST``, ``PUT`` and ``DELETE`` drop the cached copies of their URL.  Requests and
+responses saying ``Cache-Control: no-store`` are never stored.
+
+Differences from CherryPy, all on the side of correctness (``strict = False``
+restores CherryPy's rules):
+
+* only responses a shared cache may keep are stored (RFC 9111): statuses that are
+  cacheable by default (not 206 partial content, not 5xx but 501), not
+  ``Cache-Control: private`` or ``no-cache``, not ``Vary: *``, and not answers to
+  requests with ``Authorization`` unless the response says ``public``,
+  ``s-maxage`` or ``must-revalidate``;
+* a response's own ``s-maxage``/``max-age`` shortens its stay in the cache;
+* variants are keyed by each selecting header's value in order (CherryPy sorted
+  the values, mixing up variants);
+* the stampede protection also covers a URL's very first request, and a request
+  that ends without filling its slot frees it at once;
+* each configuration has its own cache (CherryPy used one process-wide cache set
+  up by whichever request came first); the expiry sweep runs on the engine.
+"""
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
-from cherrypit import log
-from cherrypit._kernel.httputil import HTTPDate
+from cherrypit import HTTPError, HTTPRedirect, Tool, log
+from cherrypit._kernel.httputil import HeaderMap, HTTPDate, valid_status
+from cherrypit._kernel.plan import _resolve_callable
 from cherrypit._kernel.serving import current
 
-__all__ = ["expires"]
+from cherrypit_tools.cache_store import (
+    AntiStampedeCache,
+    Cache,
+    CachedResponse,
+    MemoryCache,
+    registry,
+    release_claim,
+)
+from cherrypit_tools.cptools import validate_since
+
+__all__ = [
+    "AntiStampedeCache",
+    "Cache",
+    "CachedResponse",
+    "CachingTool",
+    "MemoryCache",
+    "expires",
+    "get",
+    "tee_output",
+]
+
+_DEFAULT_INVALID_METHODS = ("POST", "PUT", "DELETE")
+#: Statuses a shared cache may store without explicit freshness (RFC 9111 §4.2.2),
+#: minus 204 (no body to keep) and 206 (a part is not the resource).
+_CACHEABLE_STATUSES = frozenset({200, 203, 300, 301, 308, 404, 405, 410, 414, 501})
+
+
+def _debug(message: str) -> None:
+    log(message, "TOOLS.CACHING")
+
+
+def cache_control(value: str | None) -> dict[str, str | None]:
+    """Parse a ``Cache-Control`` value into ``{directive: argument or None}``."""
+    directives: dict[str, str | None] = {}
+    for item in (value or "").split(","):
+        name, eq, argument = item.strip().partition("=")
+        if name:
+            directives[name.lower()] = argument.strip().strip('"') if eq else None
+    return directives
+
+
+_default: list[Any] = []
+
+
+def _default_cache(settings: dict[str, Any]) -> Any:
+    """The process-wide cache of direct :func:`get` calls (CherryPy's ``cherrypy._cache``)."""
+    if not _default:
+        cache_class = settings.pop("cache_class", MemoryCache)
+        cache = registry.cache_for(_resolve_cache_class(cache_class), settings)
+        _default.append(cache)
+    return _default[0]
+
+
+def _resolve_cache_class(value: Any) -> Any:
+    if isinstance(value, str):
+        return _resolve_callable("tools.caching.cache_class", value)
+    return value
+
+
+# --------------------------------------------------------------------- serving a copy
+
+
+def get(
+    invalid_methods: Iterable[str] = _DEFAULT_INVALID_METHODS,
+    debug: bool = False,
+    cache: Any = None,
+    **kwargs: Any,
+) -> bool:
+    """Answer from the cache if possible; True when the response is now the cached one.
+
+    Sets ``request.cached`` (served from the cache) and ``request.cacheable`` (the
+    response may be stored).  ``invalid_methods`` drop the URL's cached copies.
+
+    :raises cherrypit.HTTPRedirect: 304 when the cached copy was not modified since
+        the client's ``If-Modified-Since``.
+    :raises cherrypit.HTTPError: 400 for a malformed ``Cache-Control: max-age``.
+    """
+    if cache is None:
+        cache = _default_cache(dict(kwargs))
+    slot = current()
+    request, response = slot.request, slot.response
+
+    if request.method in invalid_methods:
+        if debug:
+            _debug(f"request.method {request.method!r} in invalid_methods {invalid_methods!r}")
+        cache.delete()
+        request.cached = False  # type: ignore[attr-defined]
+        request.cacheable = False  # type: ignore[attr-defined]
+        return False
+
+    if "no-cache" in [e.value for e in request.headers.elements("Pragma")]:
+        request.cached = False  # type: ignore[attr-defined]
+        request.cacheable = True  # type: ignore[attr-defined]
+        return False
+
+    cache_data = cache.get()
+    request.cached = bool(cache_data)  # type: ignore[attr-defined]
+    request.cacheable = not request.cached  # type: ignore[attr-defined]
+    if not cache_data:
+        if debug:
+            _debug("request is not cached")
+        return False
+
+    max_age = cache.delay
+    for directive, argument in cache_control(request.headers.get("Cache-Control")).items():
+        if directive == "max-age":
+            if argument is None or not argument.isdigit():
+                release_claim()
+                raise HTTPError(400, "Invalid Cache-Control header")
+            max_age = int(argument)
+            break
+        if directive == "no-cache":
+            if debug:
+                _debug("Ignoring cache due to Cache-Control: no-cache")
+            return _bypass(request)
+
+    status, headers, body, create_time = cache_data
+    age = int(response.time - create_time)
+    if age > max_age:
+        if debug:
+            _debug(f"Ignoring cache due to age > {max_age}")
+        return _bypass(request)
+
+    if debug:
+        _debug("Reading response from cache")
+    fresh = response.headers = HeaderMap()
+    for name, value in headers.items():
+        dict.__setitem__(fresh, name, value)
+    fresh["Age"] = str(age)
+    try:
+        validate_since()
+    except HTTPRedirect as redirect:
+        if redirect.status == 304:
+            cache.tot_non_modified = getattr(cache, "tot_non_modified", 0) + 1
+        raise
+    response.status = status
+    response.body = body
+    return True
+
+
+def _bypass(request: Any) -> bool:
+    request.cached = False
+    request.cacheable = True
+    return False
+
+
+# ------------------------------------------------------------------- storing a copy
+
+
+def _storable(strict: bool, debug: bool) -> float | None:
+    """How long the current response may be kept (seconds), or None if not at all."""
+    slot = current()
+    request, response = slot.request, slot.response
+    headers = response.headers
+    directives = cache_control(headers.get("Cache-Control"))
+    pragma = [e.value for e in headers.elements("Pragma")]
+    if "no-store" in directives or "no-cache" in pragma:
+        return None
+    lifetime = float("inf")
+    if strict:
+        code = 200 if response.status is None else valid_status(response.status)[0]
+        vary = {e.value for e in headers.elements("Vary")}
+        if code not in _CACHEABLE_STATUSES or "*" in vary:
+            return None
+        if "private" in directives or "no-cache" in directives:
+            return None
+        if "Authorization" in request.headers and not (
+            {"public", "s-maxage", "must-revalidate"} & directives.keys()
+        ):
+            return None
+        for name in ("s-maxage", "max-age"):
+            argument = directives.get(name)
+            if argument is not None:
+                lifetime = float(argument) if argument.isdigit() else 0.0
+                break
+        if lifetime <= 0:
+            return None
+    return lifetime
+
+
+def tee_output(cache: Any = None, strict: bool = True, debug: bool = False) -> None:
+    """Copy the response into ``cache`` while it is sent (``before_finalize``, 100)."""
+    if cache is None:
+        cache = _default_cache({})
+    slot = current()
+    request, response = slot.request, slot.response
+    if "no-store" in cache_control(request.headers.get("Cache-Control")):
+        release_claim()
+        return
+    lifetime = _storable(strict, debug)
+    if lifetime is None:
+        if debug:
+            _debug("response is not storable")
+        release_claim()
+        return
+
+    def tee(body: Iterable[bytes]) -> Iterator[bytes]:
+        output = []
+        for chunk in body:
+            output.append(chunk)
+            yield chunk
+        content = b"".join(output)
+        if not content:
+            # Nothing worth keeping (e.g. a 304): drop the copies, free the slot.
+            cache.delete()
+            release_claim()
+            return
+        delay = float(getattr(cache, "delay", 600))
+        created = response.time
+        entry = CachedResponse(
+            response.status, HeaderMap(response.headers), content, created,
+            created + min(delay, lifetime),
+        )
+        cache.put(entry, len(content))
+
+    response.body = tee(response.body)
+
+
+# ------------------------------------------------------------------------- the tool
+
+
+class CachingTool(Tool):
+    """``tools.caching``: serve from the cache at ``before_handler`` (90); store the
+    response through a ``before_finalize`` hook (100) attached only when cacheable.
+
+    The cache is chosen once per config: ``cache_class`` (default
+    :class:`MemoryCache`) with every other setting set on it as an attribute.
+    """
+
+    def __init__(
+        self,
+        point: str = "before_handler",
+        callable: Callable[..., Any] = get,
+        name: str | None = None,
+        priority: int = 90,
+    ) -> None:
+        super().__init__(point, callable, name, priority)
+
+    def _wrapper(
+        self,
+        cache: Any,
+        invalid_methods: Iterable[str] = _DEFAULT_INVALID_METHODS,
+        strict: bool = True,
+        debug: bool = False,
+    ) -> None:
+        request = current().request
+        if get(invalid_methods, debug, cache=cache):
+            request.handler = None
+        elif request.cacheable:  # type: ignore[attr-defined]
+            request.hooks.attach(
+                "before_finalize", tee_output, priority=100, cache=cache, strict=strict, debug=debug
+            )
+        if "_cache_claim" in request.__dict__:
+            request.hooks.attach("on_end_request", release_claim, failsafe=True)
+
+    def _attachments(
+        self, conf: dict[str, Any]
+    ) -> list[tuple[str, Callable[..., Any], int, dict[str, Any]]]:
+        conf = dict(conf)
+        priority = self._hook_priority(conf)
+        kwargs = {
+            "invalid_methods": tuple(conf.pop("invalid_methods", _DEFAULT_INVALID_METHODS)),
+            "strict": bool(conf.pop("strict", True)),
+            "debug": bool(conf.get("debug", False)),
+        }
+        cache_class = _resolve_cache_class(conf.pop("cache_class", MemoryCache))
+        kwargs["cache"] = registry.cache_for(cache_class, conf)
+        return [(self._point, self._wrapper, priority, kwargs)]
+
+
+# -------------------------------------------------------------------------- expires
 
 # Any fixed date in the past does; this is the one CherryPy sends (2007-01-28).
 _LONG_AGO = HTTPDate(1169942400.0)

@@ -5,11 +5,17 @@ They write to the loggers ``cherrypy.error[.<appid>]`` and ``cherrypy.access[.<a
 that CherryPy applications already address, and manage the handlers behind the config
 keys ``log.screen``, ``log.error_file``, ``log.access_file`` and ``log.wsgi``.
 
-This module only uses the standard library; the logging plugin may replace the
-formatting, but keeps this interface.  Unlike CherryPy, the two loggers do not
-propagate to the root logger, so ``log.screen = False`` really silences the console
-and a root handler never prints each line a second time; add handlers to the
-``cherrypy.*`` loggers to route them elsewhere.
+This module only uses the standard library.  A logging plugin changes how lines look
+without replacing the manager: it installs a formatter factory with
+:meth:`LogManager.set_formatter_factory`.  So that a formatter can rebuild a line from
+its parts, records carry extra attributes: error-log records ``cherrypit_context`` and
+``cherrypit_message`` (the arguments of :meth:`LogManager.error`), access-log records
+``cherrypit_request`` and ``cherrypit_response``.
+
+Unlike CherryPy, the two loggers do not propagate to the root logger, so
+``log.screen = False`` really silences the console and a root handler never prints
+each line a second time; add handlers to the ``cherrypy.*`` loggers to route them
+elsewhere.
 """
 
 from __future__ import annotations
@@ -22,10 +28,11 @@ import re
 import string
 import sys
 import time as _time
+import weakref
 from collections.abc import Callable, MutableMapping
-from typing import IO, Any
+from typing import IO, Any, ClassVar
 
-__all__ = ["LogManager", "WSGIErrorHandler", "logfmt"]
+__all__ = ["FormatterFactory", "LogManager", "WSGIErrorHandler", "logfmt"]
 
 #: The formatter of every handler a :class:`LogManager` adds: the message alone, since
 #: the manager already puts the time and context into it.
@@ -33,6 +40,11 @@ logfmt = logging.Formatter("%(message)s")
 
 #: A zero-argument callable returning the ``(request, response)`` being served.
 RequestSource = Callable[[], tuple[Any, Any]]
+
+#: Builds the formatter of one handler a :class:`LogManager` adds.  Called with the
+#: manager, the logger the handler is attached to, and the handler's kind (``'screen'``,
+#: ``'file'`` or ``'wsgi'``).
+FormatterFactory = Callable[["LogManager", logging.Logger, str], logging.Formatter]
 
 #: Marks the handlers a :class:`LogManager` owns (value ``'screen'``, ``'file'`` or
 #: ``'wsgi'``), so that toggling a setting finds them again; CherryPy's attribute name.
@@ -159,6 +171,13 @@ class LogManager:
     #: request's unique id, ``z`` RFC 3339 UTC time.
     access_log_format: str = '{h} {l} {u} {t} "{r}" {s} {b} "{f}" "{a}"'
 
+    #: Where the formatters of the handlers the managers add come from; ``None`` means
+    #: :data:`logfmt`.  Shared by every manager; change it with
+    #: :meth:`set_formatter_factory`.
+    formatter_factory: ClassVar[FormatterFactory | None] = None
+    # Every live manager, so that a new factory reaches handlers made before it.
+    _instances: ClassVar[weakref.WeakSet[LogManager]] = weakref.WeakSet()
+
     def __init__(
         self,
         appid: str | int | None = None,
@@ -184,6 +203,7 @@ class LogManager:
             # stderr on its own ("last resort"), even with log.screen off.
             if not any(isinstance(h, logging.NullHandler) for h in log.handlers):
                 log.addHandler(logging.NullHandler())
+        LogManager._instances.add(self)
 
     # ------------------------------------------------------------------ writing
 
@@ -208,6 +228,7 @@ class LogManager:
             severity,
             " ".join((self.time(), context, msg)),
             exc_info=exc_info if exc_info and exc_info[0] is not None else None,
+            extra={"cherrypit_context": context, "cherrypit_message": msg},
         )
 
     def __call__(
@@ -239,7 +260,11 @@ class LogManager:
                     raise RuntimeError("LogManager.access() needs a request source")
                 request, response = self.source()
             line = self.access_log_format.format_map(self._atoms(request, response))
-            self.access_log.log(logging.INFO, line)
+            self.access_log.log(
+                logging.INFO,
+                line,
+                extra={"cherrypit_request": request, "cherrypit_response": response},
+            )
         except Exception:
             self.error(traceback=True)
 
@@ -295,11 +320,38 @@ class LogManager:
                 return handler
         return None
 
-    @staticmethod
-    def _add(log: logging.Logger, handler: logging.Handler, kind: str) -> None:
-        handler.setFormatter(logfmt)
+    def _formatter(self, log: logging.Logger, kind: str) -> logging.Formatter:
+        # Read through the class: on an instance the function would become a method.
+        factory = LogManager.formatter_factory
+        return logfmt if factory is None else factory(self, log, kind)
+
+    def _add(self, log: logging.Logger, handler: logging.Handler, kind: str) -> None:
+        handler.setFormatter(self._formatter(log, kind))
         setattr(handler, _MARK, kind)
         log.addHandler(handler)
+
+    @staticmethod
+    def set_formatter_factory(factory: FormatterFactory | None) -> None:
+        """Install ``factory`` (``None``: back to :data:`logfmt`) for every manager.
+
+        The handlers that live managers already own get a formatter from it at once;
+        handlers added later get one when they are added.
+        """
+        LogManager.formatter_factory = factory
+        for manager in list(LogManager._instances):
+            manager.refresh_formatters()
+
+    def refresh_formatters(self) -> None:
+        """Give every handler this manager owns a formatter from :attr:`formatter_factory`.
+
+        For handlers added before the factory changed; handlers added later get one on
+        their own.  Handlers that applications attached themselves are left alone.
+        """
+        for log in (self.error_log, self.access_log):
+            for handler in log.handlers:
+                kind = getattr(handler, _MARK, None)
+                if kind is not None:
+                    handler.setFormatter(self._formatter(log, kind))
 
     def _set_screen(self, log: logging.Logger, enable: bool, stream: IO[str]) -> None:
         handler = self._builtin(log, "screen")

@@ -340,7 +340,14 @@ class Request:
         self.handler = handler
         app = self.app
         assert app is not None
-        plan = app.plan_for(trail.sources, trail.staticdir_section)
+        try:
+            plan = app.plan_for(trail.sources, trail.staticdir_section)
+        except Exception:
+            # The plan carries the error-logging tools, so log this one here.
+            from cherrypit._kernel import site
+
+            site.log("Could not set up the request from its config:", "REQUEST", 40, True)
+            raise
         plan.apply(self, serving.current().response)
 
     def handle_error(self, response: Response) -> None:

@@ -152,6 +152,10 @@ log_settings: dict[str, Callable[[LogManager, Any], None]] = {}
 
 def _log_namespace(target: LogManager, key: str, value: Any) -> None:
     extra = log_settings.get(key)
+    if extra is None and key not in _LOG_SETTINGS:
+        # A plugin's key (log.format …) may be set before plugins are loaded.
+        pluginmanager.ensure_loaded()
+        extra = log_settings.get(key)
     if extra is not None:
         extra(target, value)
         return

@@ -28,9 +28,12 @@ if TYPE_CHECKING:
     from cherrypit_tools.cptools import trailing_slash as trailing_slash
     from cherrypit_tools.cptools import validate_etags as validate_etags
     from cherrypit_tools.cptools import validate_since as validate_since
+    from cherrypit_tools.session_auth import SessionAuth as SessionAuth
+    from cherrypit_tools.session_auth import session_auth as session_auth
 
 __all__ = [
     "MonitoredHeaderMap",
+    "SessionAuth",
     "accept",
     "allow",
     "autovary",
@@ -44,16 +47,23 @@ __all__ = [
     "redirect",
     "referer",
     "response_headers",
+    "session_auth",
     "trailing_slash",
     "validate_etags",
     "validate_since",
 ]
 
+# CherryPy keeps the form-login tool in cptools; the plugin has a module for it.
+_SESSION_AUTH_NAMES = frozenset({"SessionAuth", "session_auth"})
+
 
 def __getattr__(name: str) -> Any:
     if name not in __all__:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(plugin_module("tools").cptools, name)
+    plugin = plugin_module("tools")
+    if name in _SESSION_AUTH_NAMES:
+        return getattr(plugin.session_auth, name)
+    return getattr(plugin.cptools, name)
 
 
 def __dir__() -> list[str]:

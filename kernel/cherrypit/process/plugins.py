@@ -15,9 +15,12 @@ import threading
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cherrypit.process.wspbus import Bus, states
+
+if TYPE_CHECKING:
+    from cherrypit_autoreload.reloader import Autoreloader as Autoreloader
 
 __all__ = [
     "BackgroundTask",
@@ -619,3 +622,12 @@ class ThreadManager(SimplePlugin):
             self.bus.publish("stop_thread", index)
 
     graceful = stop
+
+
+def __getattr__(name: str) -> Any:
+    # Autoreloader belongs to the autoreload plugin; the kernel must not import it.
+    if name == "Autoreloader":
+        from cherrypit._kernel.pluginmanager import compat_attribute
+
+        return compat_attribute(__name__, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,37 @@
+"""CherryPy's ``cherrypy.lib.auth_basic`` import path, backed by the tools plugin.
+
+Basic authentication helpers (``checkpassword_dict``, the hashed-password helpers).
+The names resolve on first use to :mod:`cherrypit_tools.auth_basic` (the kernel does not
+import the plugin); they are missing if the ``tools`` plugin is disabled.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from cherrypit._kernel.pluginmanager import plugin_module
+
+if TYPE_CHECKING:
+    from cherrypit_tools.auth_basic import basic_auth as basic_auth
+    from cherrypit_tools.auth_basic import checkpassword_dict as checkpassword_dict
+    from cherrypit_tools.auth_basic import checkpassword_hashed as checkpassword_hashed
+    from cherrypit_tools.auth_basic import hash_password as hash_password
+    from cherrypit_tools.auth_basic import verify_password as verify_password
+
+__all__ = [
+    "basic_auth",
+    "checkpassword_dict",
+    "checkpassword_hashed",
+    "hash_password",
+    "verify_password",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in __all__:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(plugin_module("tools").auth_basic, name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -1,0 +1,215 @@
+"""``engine.autoreload``: CherryPy's :class:`Autoreloader`, with a supervised mode.
+
+Every ``frequency`` seconds, while the engine runs, the reloader compares the
+modification times of the watched files with those it first saw: the files of the
+modules in ``sys.modules`` whose names match ``match``, the extra ``files``, and the
+config files read by ``cherrypit.config.update(filename)`` or mounted with an
+application.  When one changed:
+
+* in a child of ``cherrypit run --reload``, the engine exits (closing the listening
+  socket) and the process ends with the restart status; the supervisor starts a
+  fresh child, and keeps going if that one fails to import;
+* otherwise, like CherryPy, the engine restarts in place (``engine.restart()``:
+  the process re-executes its own command line once the main thread's
+  ``engine.block()`` returns).  Nothing re-executes a process whose main thread is
+  not in ``engine.block()``, so there the change is only logged.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import cherrypit
+from cherrypit.process.plugins import Monitor
+from cherrypit.process.wspbus import Bus
+
+from cherrypit_autoreload import child, watch
+from cherrypit_autoreload.protocol import ChildState
+
+__all__ = ["Autoreloader"]
+
+_IN_PROCESS_HINT = (
+    "in-process re-exec; `cherrypit run --reload` restarts in a fresh process "
+    "and survives import errors"
+)
+
+
+class Autoreloader(Monitor):
+    """Restart the process when the code or config it runs from changes.
+
+    :param bus: the engine.
+    :param frequency: seconds between checks (``engine.autoreload.frequency``).
+    :param match: regular expression; only modules whose dotted names it matches
+        (:func:`re.match`) are watched (``engine.autoreload.match``).
+    """
+
+    def __init__(self, bus: Bus, frequency: float = 1, match: str | re.Pattern[str] = ".*") -> None:
+        #: Extra files to watch (``engine.autoreload.files``); relative paths are
+        #: relative to the directory the process started in.
+        self.files: set[str] = set()
+        #: Path → modification time (ns) when first seen in this run of the engine.
+        self.mtimes: watch.Mtimes = {}
+        self.match = match
+        self._subscribed = False
+        self._started = False
+        self._blocking = False
+        self._reported = -1
+        #: The kernel's ``engine.autoreload`` this reloader replaced (restored on teardown).
+        self.placeholder: Any = None
+        super().__init__(bus, self.run, frequency, name="Autoreloader")
+
+    # -- on/off ---------------------------------------------------------------------
+
+    @property
+    def on(self) -> bool:
+        """Whether the reloader listens to the engine; assigning subscribes or unsubscribes."""
+        return self._subscribed
+
+    @on.setter
+    def on(self, value: bool) -> None:
+        if value:
+            self.subscribe()
+        else:
+            self.unsubscribe()
+
+    def subscribe(self) -> None:
+        super().subscribe()
+        self._subscribed = True
+
+    def unsubscribe(self) -> None:
+        """Stop listening to the engine; ignored in a child of ``cherrypit run --reload``.
+
+        ``--reload`` asks for reloading explicitly, so a config saying
+        ``engine.autoreload.on = False`` (a ``production`` environment, say) does
+        not switch it off there.
+        """
+        if child.supervised():
+            self.bus.log(
+                "engine.autoreload.on = False is ignored under `cherrypit run --reload`.",
+                level=30,
+            )
+            return
+        self.detach()
+
+    def detach(self) -> None:
+        """Unsubscribe and stop checking, whatever the mode (plugin teardown)."""
+        super().unsubscribe()
+        self._subscribed = False
+        if self.thread is not None:
+            self.stop()
+
+    # -- bus listeners --------------------------------------------------------------
+
+    def start(self) -> None:
+        """Forget the times seen by a previous run, then start checking."""
+        self.mtimes = {}
+        self._reported = -1
+        self._started = True
+        self._blocking = False
+        super().start()
+
+    start.priority = 70  # type: ignore[attr-defined]
+
+    def main(self) -> None:
+        """Note that the main thread waits in ``engine.block()`` (it publishes ``main``)."""
+        self._blocking = True
+
+    # -- checking -------------------------------------------------------------------
+
+    def sysfiles(self) -> set[str]:
+        """Files of the loaded modules whose names match :attr:`match`."""
+        return watch.module_files(self.match)
+
+    def watched_files(self) -> set[str]:
+        """Everything checked: module files, :attr:`files` and the config files read."""
+        found = self.sysfiles()
+        found.update(watch.absolute(name) for name in self.files)
+        found.update(watch.absolute(name) for name in cherrypit.config.files)
+        found.update(child.recorded(self.match))
+        return found
+
+    def baseline(self) -> watch.Mtimes:
+        """Each watched file with the time its content was loaded (or first seen)."""
+        imported = child.recorded(self.match)
+        times: watch.Mtimes = {}
+        for path in self.watched_files():
+            if path in self.mtimes:
+                times[path] = self.mtimes[path]
+            elif path in imported:
+                times[path] = imported[path]
+            else:
+                times[path] = watch.mtime(path)
+        return times
+
+    def run(self) -> None:
+        """Check once: note new files, and restart if a known one changed."""
+        imported = child.recorded(self.match)
+        for path in self.watched_files() - self.mtimes.keys():
+            # The time at import, where known: a save between the import and this
+            # first look is then still a change.
+            self.mtimes[path] = imported[path] if path in imported else watch.mtime(path)
+        if child.supervised() and len(self.mtimes) != self._reported:
+            self._reported = len(self.mtimes)
+            child.report()
+        changed = watch.first_change(self.mtimes)
+        if changed is not None:
+            self._changed(changed)
+
+    def state(self) -> ChildState:
+        """What a supervised child reports to its supervisor."""
+        return ChildState(self.baseline(), float(self.frequency), self._started)
+
+    def _changed(self, path: str) -> None:
+        if child.supervised():
+            self.bus.log(f"Restarting because {path} changed.")
+            child.exit_for_restart(self.bus)
+        elif not self._blocking:
+            self.bus.log(
+                f"{path} changed, but this process is not waiting in engine.block(), "
+                "so nothing would re-execute it; not restarting.",
+                level=30,
+            )
+            self.mtimes[path] = watch.mtime(path)  # say it once per change
+        else:
+            self.bus.log(f"Restarting because {path} changed ({_IN_PROCESS_HINT}).", level=30)
+            if self.thread is not None:
+                # This runs in the reloader's own thread, which stop() will not cancel.
+                self.thread.cancel()
+            self.bus.restart()
+
+    def __repr__(self) -> str:
+        return f"<Autoreloader on={self.on} frequency={self.frequency} match={self.match!r}>"
+
+
+def install(engine: Any) -> None:
+    """Replace the kernel's ``engine.autoreload`` placeholder by an :class:`Autoreloader`.
+
+    The placeholder's settings (set by config before plugins loaded) carry over.
+    """
+    placeholder = engine.autoreload
+    if isinstance(placeholder, Autoreloader):
+        return
+    reloader = Autoreloader(
+        engine,
+        frequency=getattr(placeholder, "frequency", 1),
+        match=getattr(placeholder, "match", ".*"),
+    )
+    reloader.files = set(getattr(placeholder, "files", None) or ())
+    reloader.placeholder = placeholder
+    engine.autoreload = reloader
+    if child.supervised():
+        child.attach(reloader.state)
+        reloader.subscribe()
+    elif getattr(placeholder, "on", False):
+        reloader.subscribe()
+
+
+def uninstall(engine: Any) -> None:
+    """Undo :func:`install`: stop the reloader and put the placeholder back."""
+    reloader = engine.autoreload
+    if not isinstance(reloader, Autoreloader):
+        return
+    reloader.detach()
+    child.detach()
+    engine.autoreload = reloader.placeholder

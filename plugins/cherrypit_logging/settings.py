@@ -1,0 +1,157 @@
+"""The ``log.format`` and ``log.level`` settings, kept per log manager.
+
+A setting belongs to the log (site or application) whose config section sets it.  The
+format is looked up per line from the name of the logger that wrote it, walking up the
+dotted name, so an application's ``log.format`` applies to its lines wherever they are
+written, including the site's console and files they propagate to.
+
+Application error logs start at INFO (CherryPy's default).  Once the site's
+``log.level`` is set, those without a ``log.level`` of their own follow the site's
+level instead (they are given ``NOTSET``, so stdlib logging defers to the parent).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import weakref
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from cherrypit.plugin import ConfigError
+
+if TYPE_CHECKING:
+    from cherrypit._kernel.logmanager import LogManager
+
+__all__ = [
+    "DEFAULT_FORMAT",
+    "FORMATS",
+    "forget",
+    "format_for",
+    "set_format",
+    "set_level",
+    "sync_levels",
+]
+
+#: The values ``log.format`` accepts.
+FORMATS = ("console", "json")
+#: The format of a log nobody configured.
+DEFAULT_FORMAT = "console"
+
+_lock = threading.Lock()
+# logger name -> (the manager that set it, its format).  The weak reference tells a
+# live application from a dead one whose id (and so logger name) was reused.
+_formats: dict[str, tuple[weakref.ref[LogManager], str]] = {}
+# error-logger name -> (manager, level) for managers with a log.level of their own.
+_levels: dict[str, tuple[weakref.ref[LogManager], int]] = {}
+# error-logger name -> the level it had before this plugin changed it.
+_original_levels: dict[str, int] = {}
+# The site manager's error-logger name, once its log.level was set.
+_site_logger: str | None = None
+# error-logger name -> the application manager already made to follow the site's level.
+_following: dict[str, weakref.ref[LogManager]] = {}
+
+
+def _owned_by(table: dict[str, Any], name: str, manager: LogManager) -> bool:
+    entry = table.get(name)
+    if entry is None:
+        return False
+    ref = entry[0] if isinstance(entry, tuple) else entry
+    return bool(ref() is manager)
+
+
+def set_format(manager: LogManager, value: Any) -> None:
+    """``log.format``: ``"console"`` (the default) or ``"json"``.
+
+    :raises ConfigError: for any other value.
+    """
+    fmt = str(value).strip().lower() if isinstance(value, str) else value
+    if fmt not in FORMATS:
+        raise ConfigError(f"log.format must be one of {', '.join(FORMATS)}; got {value!r}")
+    ref = weakref.ref(manager)
+    with _lock:
+        for log in (manager.error_log, manager.access_log):
+            _formats[log.name] = (ref, fmt)
+
+
+def format_for(logger_name: str) -> str:
+    """The format of a line written by logger ``logger_name`` (or one of its ancestors)."""
+    name = logger_name
+    while name:
+        entry = _formats.get(name)
+        if entry is not None and entry[0]() is not None:
+            return entry[1]
+        name = name.rpartition(".")[0]
+    return DEFAULT_FORMAT
+
+
+def _parse_level(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ConfigError(f"log.level must be a level name or number; got {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isdigit():
+            return int(text)
+        level = logging.getLevelNamesMapping().get(text.upper())
+        if level is not None:
+            return level
+    names = ", ".join(n for n in logging.getLevelNamesMapping() if n not in ("WARN", "FATAL"))
+    raise ConfigError(f"log.level must be a number or one of {names}; got {value!r}")
+
+
+def _change_level(logger: logging.Logger, level: int) -> None:
+    _original_levels.setdefault(logger.name, logger.level)
+    logger.setLevel(level)
+
+
+def set_level(manager: LogManager, value: Any) -> None:
+    """``log.level``: the level of the manager's error log (a name such as ``"DEBUG"``
+    or a number).
+
+    :raises ConfigError: for anything that is not a logging level.
+    """
+    global _site_logger
+    level = _parse_level(value)
+    log = manager.error_log
+    with _lock:
+        if manager.appid is None:
+            _site_logger = log.name
+        else:
+            _levels[log.name] = (weakref.ref(manager), level)
+            _following.pop(log.name, None)
+        _change_level(log, level)
+
+
+def sync_levels(managers: Iterable[LogManager]) -> None:
+    """Make the application logs among ``managers`` follow the site's ``log.level``.
+
+    Does nothing until the site's level was set; a log is handled once, and not at all
+    when it has a level of its own or its level was changed by other code.
+    """
+    if _site_logger is None:
+        return
+    with _lock:
+        for manager in managers:
+            log = manager.error_log
+            if manager.appid is None or _owned_by(_following, log.name, manager):
+                continue
+            if _owned_by(_levels, log.name, manager):
+                continue
+            if log.level == logging.INFO:
+                _change_level(log, logging.NOTSET)
+            _following[log.name] = weakref.ref(manager)
+
+
+def forget() -> None:
+    """Drop every setting and give the loggers back the levels they had."""
+    global _site_logger
+    with _lock:
+        for name, level in _original_levels.items():
+            logging.getLogger(name).setLevel(level)
+        _original_levels.clear()
+        _formats.clear()
+        _levels.clear()
+        _following.clear()
+        _site_logger = None

@@ -1,0 +1,182 @@
+"""Which storage class a config names, and the storages prepared in this process.
+
+Storages are named ``ram`` and ``file`` (built in) or by the entry points of the
+``cherrypit.session_storage`` group (``redis`` from ``cherrypit[redis]``; third-party
+packages add theirs the same way).  ``tools.sessions.storage_class`` also takes a class
+or a ``"module.Class"`` string.
+
+Each distinct (storage class, settings) pair is prepared once: its ``setup`` class
+method runs, and a :class:`~cherrypit.process.plugins.Monitor` on the engine sweeps
+expired sessions every ``clean_freq`` minutes while the engine runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from cherrypit import ConfigError, log
+from cherrypit.process.plugins import Monitor
+from cherrypit.process.wspbus import states
+
+from cherrypit_sessions.base import Session
+from cherrypit_sessions.files import FileSession
+from cherrypit_sessions.ram import RamSession
+
+if TYPE_CHECKING:
+    from cherrypit.process.wspbus import Bus
+
+__all__ = ["BUILTIN", "ENTRY_POINT_GROUP", "available", "by_name", "resolve"]
+
+ENTRY_POINT_GROUP = "cherrypit.session_storage"
+BUILTIN: dict[str, type[Session]] = {"ram": RamSession, "file": FileSession}
+_REQUIRED = ("_exists", "_load", "_save", "_delete", "acquire_lock", "release_lock")
+
+
+def _entry_points() -> dict[str, Any]:
+    from importlib_metadata import entry_points
+
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def available() -> list[str]:
+    """Every storage name a config may use."""
+    return sorted({*BUILTIN, *_entry_points()})
+
+
+def by_name(key: str, name: str) -> type[Session]:
+    """The storage class registered as ``name`` (``key`` is named in errors)."""
+    wanted = name.strip().lower()
+    builtin = BUILTIN.get(wanted)
+    if builtin is not None:
+        return builtin
+    ep = _entry_points().get(wanted)
+    if ep is None:
+        raise ConfigError(
+            f"{key} = {name!r}: no session storage of that name; available: "
+            f"{', '.join(available())}"
+        )
+    try:
+        loaded = ep.load()
+    except Exception as exc:
+        dist = ep.dist.name if ep.dist else "?"
+        raise ConfigError(
+            f"{key} = {name!r}: storage {ep.value!r} (distribution {dist!r}) failed to "
+            f"import: {type(exc).__name__}: {exc}"
+        ) from exc
+    return _checked(key, loaded)
+
+
+def _checked(key: str, candidate: Any) -> type[Session]:
+    if not isinstance(candidate, type):
+        raise ConfigError(f"{key}: expected a session storage class, got {candidate!r}")
+    lacking = [name for name in _REQUIRED if not callable(getattr(candidate, name, None))]
+    if lacking:
+        raise ConfigError(
+            f"{key}: {candidate.__name__} is not a session storage (it lacks "
+            f"{', '.join(lacking)}); subclass cherrypit.lib.sessions.Session"
+        )
+    return candidate
+
+
+def resolve(storage_class: Any = None, storage_type: Any = None) -> type[Session]:
+    """The class for ``tools.sessions.storage_class`` / ``storage_type`` (RAM if neither)."""
+    if storage_type:
+        # CherryPy lets the deprecated storage_type win over storage_class.
+        if not isinstance(storage_type, str):
+            raise ConfigError(f"tools.sessions.storage_type: expected a name, got {storage_type!r}")
+        return by_name("tools.sessions.storage_type", storage_type)
+    if storage_class is None:
+        return RamSession
+    key = "tools.sessions.storage_class"
+    if isinstance(storage_class, str):
+        if "." not in storage_class and ":" not in storage_class:
+            return by_name(key, storage_class)
+        module, _, attr = storage_class.replace(":", ".").rpartition(".")
+        try:
+            storage_class = getattr(importlib.import_module(module), attr)
+        except (ImportError, AttributeError) as exc:
+            raise ConfigError(f"{key}: cannot import {storage_class!r}: {exc}") from exc
+    return _checked(key, storage_class)
+
+
+# --- prepared storages and their cleanup monitors ---------------------------------------
+
+
+class _Registry:
+    def __init__(self) -> None:
+        self.engine: Bus | None = None
+        self.prepared: dict[tuple[type[Session], str], Monitor | None] = {}
+        self.lock = threading.Lock()
+
+
+_registry = _Registry()
+
+
+def bind(engine: Bus) -> None:
+    """Use ``engine`` for the cleanup monitors of storages prepared from now on."""
+    _registry.engine = engine
+
+
+def prepare(
+    storage_class: type[Session],
+    key: str,
+    setup_kwargs: Mapping[str, Any],
+    clean_freq: float | None,
+    sweep: Callable[[], None],
+) -> None:
+    """Run ``setup`` and start cleaning for ``(storage_class, key)``, once per process."""
+    ident = (storage_class, key)
+    if ident in _registry.prepared:
+        return
+    with _registry.lock:
+        if ident in _registry.prepared:
+            return
+        setup = getattr(storage_class, "setup", None)
+        if setup is not None:
+            setup(**setup_kwargs)
+        monitor = None
+        engine = _registry.engine
+        if clean_freq and engine is not None:
+            monitor = Monitor(engine, _guarded(sweep), clean_freq * 60, name="Session cleanup")
+            monitor.subscribe()
+            if engine.state == states.STARTED:
+                monitor.start()
+            if getattr(storage_class, "clean_thread", None) is None:
+                storage_class.clean_thread = monitor
+        _registry.prepared[ident] = monitor
+
+
+def _guarded(sweep: Callable[[], None]) -> Callable[[], None]:
+    # A failing sweep is logged and retried next time; letting it raise would end the
+    # monitor's thread for good.
+    def run() -> None:
+        try:
+            sweep()
+        except Exception:
+            log("Session cleanup failed.", "TOOLS.SESSIONS", 40, traceback=True)
+
+    return run
+
+
+def monitors() -> list[Monitor]:
+    """The cleanup monitors of the prepared storages."""
+    return [m for m in _registry.prepared.values() if m is not None]
+
+
+def forget() -> None:
+    """Stop every cleanup monitor and forget the prepared storages (engine teardown)."""
+    with _registry.lock:
+        for (storage_class, _), monitor in _registry.prepared.items():
+            if monitor is None:
+                continue
+            monitor.unsubscribe()
+            if monitor.thread is not None:
+                monitor.stop()
+            if getattr(storage_class, "clean_thread", None) is monitor:
+                storage_class.clean_thread = None
+        _registry.prepared.clear()
+        RamSession.cache.clear()
+        RamSession.locks.clear()

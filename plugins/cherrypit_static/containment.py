@@ -1,0 +1,70 @@
+"""Mapping the rest of a URL path to a file inside a static directory, safely.
+
+CherryPy decoded the path a second time and checked containment with a string prefix,
+which let ``/static/../static-secret/x`` (a sibling directory sharing the prefix) and
+double-encoded dots through.  Here the path the kernel already decoded is used as is,
+and the candidate is contained by *resolved* path components:
+
+* a NUL byte is "not found" (404);
+* backslashes, and ``%2f``/``%5c`` still present after decoding (a server that keeps
+  encoded slashes, or a double-encoded one), are refused (403), as is a branch that is
+  itself absolute (``/static//etc/passwd``);
+* ``..`` is resolved lexically and must stay inside the directory (403 otherwise);
+* with ``follow_symlinks`` off (the default), the real path, symlinks resolved, must
+  also stay inside the directory's real path (403 otherwise).  With it on, symlinks
+  are trusted wherever they point (CherryPy's behaviour).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from cherrypit import HTTPError, NotFound
+
+__all__ = ["Located", "locate"]
+
+
+class Located:
+    """Where a request path leads: the path to open and the path as asked (for its type)."""
+
+    __slots__ = ("asked", "real")
+
+    def __init__(self, real: str, asked: str) -> None:
+        self.real = real
+        self.asked = asked
+
+
+def check_branch(branch: str) -> None:
+    """Refuse a request path that no legitimate link produces."""
+    if "\x00" in branch:
+        raise NotFound()
+    lowered = branch.lower()
+    if "\\" in branch or "%2f" in lowered or "%5c" in lowered:
+        raise HTTPError(403)
+    if branch.startswith("/"):
+        raise HTTPError(403)
+
+
+def locate(directory: str, branch: str, follow_symlinks: bool = False) -> Located:
+    """The file ``branch`` (a relative, decoded URL path) names inside ``directory``.
+
+    :raises cherrypit.HTTPError: 403 when the path escapes the directory.
+    :raises cherrypit.NotFound: the path cannot name a file (NUL byte, OS limits).
+    """
+    check_branch(branch)
+    try:
+        # The directory itself may be a symlink (a deployment's "current" link): its
+        # real path, taken afresh for each request, is the boundary.
+        base = Path(directory).resolve()
+        asked = Path(os.path.normpath(os.path.join(base, branch)))
+        if not asked.is_relative_to(base):
+            raise HTTPError(403)
+        if follow_symlinks:
+            return Located(str(asked), str(asked))
+        real = asked.resolve()
+    except (OSError, ValueError, RuntimeError):
+        raise NotFound() from None
+    if not real.is_relative_to(base):
+        raise HTTPError(403)
+    return Located(str(real), str(asked))

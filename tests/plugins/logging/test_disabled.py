@@ -1,0 +1,41 @@
+"""With ``plugins.disable = ['logging']`` the kernel's plain lines are back."""
+
+from __future__ import annotations
+
+import re
+
+import cherrypit
+import cherrypit.lib.logs
+import pytest
+from cherrypit import ConfigError
+
+PLAIN_ERROR = r"\[\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d\] APP inside the handler\n"
+PLAIN_ACCESS = r'127\.0\.0\.1 - - \[[^]]+\] "GET / HTTP/1\.1" 200 36 "" ""\n'
+
+
+def test_disabled_before_loading_keeps_the_plain_format(mount, capsys):
+    client = mount()
+    cherrypit.config.update({"plugins.disable": ["logging"], "log.screen": True})
+    client.get("/")
+    captured = capsys.readouterr()
+    assert re.fullmatch(PLAIN_ERROR, captured.err), captured.err
+    assert re.fullmatch(PLAIN_ACCESS, captured.out), captured.out
+    assert not cherrypit.engine.listeners.get("before_request")
+    with pytest.raises(ConfigError, match="unknown log setting"):
+        cherrypit.config.update({"log.format": "json"})
+
+
+def test_disabling_after_use_restores_the_plain_format(mount, capsys):
+    client = mount()
+    cherrypit.config.update({"log.screen": True, "log.format": "json"})
+    client.get("/")
+    assert capsys.readouterr().err.startswith("{")
+
+    cherrypit.config.update({"plugins.disable": ["logging"]})
+    client.get("/")
+    captured = capsys.readouterr()
+    assert re.fullmatch(PLAIN_ERROR, captured.err), captured.err
+    assert re.fullmatch(PLAIN_ACCESS, captured.out), captured.out
+    assert not cherrypit.engine.listeners.get("after_request")
+    with pytest.raises(AttributeError, match="logging"):
+        cherrypit.lib.logs.get_logger  # noqa: B018
