@@ -35,7 +35,7 @@ end
 return 0
 """
 _FIRST_DELAY = 0.001
-_MAX_DELAY = 0.05
+_MAX_DELAY = 0.01
 #: Lock lifetime (seconds) when neither lock_ttl nor lock_timeout is set.
 _DEFAULT_LOCK_TTL = 30.0
 
@@ -102,13 +102,20 @@ class RedisSession(Session):
         return client
 
     @classmethod
+    def close_connections(cls) -> None:
+        """Close every shared client (their pools reconnect if used again)."""
+        with _clients_guard:
+            clients = list(_clients.values())
+            _clients.clear()
+        for client in clients:
+            client.close()
+
+    @classmethod
     def setup(cls, **kwargs: Any) -> None:
         """Check the connection settings and create the shared client."""
         prefix = kwargs.get("prefix", cls.prefix)
         if not isinstance(prefix, str) or not prefix:
-            raise ConfigError(
-                f"tools.sessions.prefix: expected a non-empty string, got {prefix!r}"
-            )
+            raise ConfigError(f"tools.sessions.prefix: expected a non-empty string, got {prefix!r}")
         try:
             lock_timeout_seconds(kwargs.get("lock_ttl"), "lock_ttl")
         except ValueError as exc:

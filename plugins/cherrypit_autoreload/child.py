@@ -33,7 +33,16 @@ from cherrypit_autoreload.protocol import (
 if TYPE_CHECKING:
     from cherrypit.process.wspbus import Bus
 
-__all__ = ["ImportRecorder", "attach", "detach", "exit_for_restart", "recorded", "supervised"]
+__all__ = [
+    "ImportRecorder",
+    "attach",
+    "detach",
+    "exit_for_restart",
+    "orphaned",
+    "recorded",
+    "report",
+    "supervised",
+]
 
 
 def supervised() -> bool:
@@ -89,6 +98,8 @@ class ImportRecorder(importlib.abc.MetaPathFinder):
 Reporter = Callable[[], ChildState]
 
 _recorder = ImportRecorder()
+# The supervisor: when the parent changes, it died and nobody will restart us.
+_parent = os.getppid()
 _reporter: list[Reporter] = []
 _restart_requested = threading.Event()
 _atexit_registered = False
@@ -126,6 +137,11 @@ def report() -> None:
         write_state(path, _reporter[0]())
     except OSError:
         pass  # the supervisor then falls back to what it knew before
+
+
+def orphaned() -> bool:
+    """Whether the supervisor that started this child is gone."""
+    return os.getppid() != _parent
 
 
 def _flush_stdio() -> None:

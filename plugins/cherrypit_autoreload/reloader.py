@@ -144,6 +144,12 @@ class Autoreloader(Monitor):
 
     def run(self) -> None:
         """Check once: note new files, and restart if a known one changed."""
+        if child.supervised() and child.orphaned():
+            self.bus.log("The `cherrypit run --reload` supervisor is gone; exiting.", level=30)
+            if self.thread is not None:
+                self.thread.cancel()
+            self.bus.exit()
+            return
         imported = child.recorded(self.match)
         for path in self.watched_files() - self.mtimes.keys():
             # The time at import, where known: a save between the import and this

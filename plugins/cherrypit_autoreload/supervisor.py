@@ -12,8 +12,9 @@ marked through the environment, and waits for it:
   change (and at least one polling interval) is the back-off: a broken application
   is never restarted in a loop.
 
-SIGTERM and Ctrl-C stop the child first (SIGTERM, then SIGKILL after a timeout)
-and end the supervisor.
+SIGTERM, SIGHUP and Ctrl-C stop the child first (SIGTERM, then SIGKILL after a
+timeout) and end the supervisor.  A child whose supervisor died anyway notices
+its new parent and exits (see :mod:`~cherrypit_autoreload.child`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from types import FrameType
 from typing import IO
@@ -39,9 +40,11 @@ from cherrypit_autoreload.protocol import (
     read_state,
 )
 
-__all__ = ["Supervisor", "child_command", "supervise"]
+__all__ = ["Supervisor", "child_command", "last_words", "supervise"]
 
 PREFIX = "cherrypit: reload: "
+# A traceback's location, source line, caret line and error, with room for notes.
+_MAX_QUOTED = 8
 
 
 def child_command() -> list[str]:
@@ -62,6 +65,19 @@ def supervise(command: Sequence[str] | None = None) -> int | None:
     if child.supervised():
         return None
     return Supervisor(list(command) if command is not None else child_command()).run()
+
+
+def last_words(lines: Iterable[str]) -> list[str]:
+    """What to quote from a failed child's stderr: why it failed, where possible.
+
+    From a traceback, its innermost ``File "..."`` line to the end (the location and
+    the error); otherwise the last line, where the command line's one-line errors are.
+    """
+    text = [line for line in lines if line.strip()]
+    for index in range(len(text) - 1, -1, -1):
+        if text[index].lstrip().startswith('File "'):
+            return text[index:][:_MAX_QUOTED]
+    return text[-1:]
 
 
 class Supervisor:
@@ -89,6 +105,8 @@ class Supervisor:
         self.known: ChildState | None = None
         #: How many children were started.
         self.starts = 0
+        #: How many times the watched files were checked while no child ran.
+        self.checks = 0
         self._stop = threading.Event()
         self._interrupted = False
         self._child: subprocess.Popen[bytes] | None = None
@@ -215,7 +233,7 @@ class Supervisor:
         else:
             how = f"exited with status {status}"
         before = "" if state is not None and state.started else " before serving"
-        last = [line for line in self._tail if line.strip()][-3:]
+        last = last_words(self._tail)
         self._say(f"the application {how}{before}" + (", last error output:" if last else ""))
         for line in last:
             self._write(f"    {line}\n")
@@ -227,6 +245,7 @@ class Supervisor:
             return False
         self._say(f"waiting for one of {len(watched)} watched files to change before restarting")
         while not self._stop.wait(frequency):
+            self.checks += 1
             changed = watch.first_change(watched)
             if changed is not None:
                 self._say(f"{changed} changed; restarting")
@@ -262,6 +281,10 @@ class Supervisor:
             signal.SIGINT: signal.signal(signal.SIGINT, on_interrupt),
             signal.SIGTERM: signal.signal(signal.SIGTERM, on_terminate),
         }
+        hangup = getattr(signal, "SIGHUP", None)
+        if hangup is not None:
+            # A closed terminal: stop the child rather than die and leave it serving.
+            previous[hangup] = signal.signal(hangup, on_terminate)
         try:
             yield
         finally:

@@ -7,19 +7,19 @@ line, ``log.format``), adds the request's fields to them
 (:mod:`~cherrypit_logging.context`), adds ``log.level``
 (:mod:`~cherrypit_logging.settings`) and gives applications structlog loggers
 (:func:`get_logger`, also ``cherrypit.lib.logs.get_logger``).  The hook
-implementations below only wire it in.
+implementations below only wire it in; bus listeners are in
+:mod:`~cherrypit_logging.lifecycle`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from cherrypit._kernel import site
 from cherrypit._kernel.logmanager import LogManager
 from cherrypit.plugin import hookimpl
 
-from cherrypit_logging import context, rendering, settings
+from cherrypit_logging import lifecycle, rendering, settings
 from cherrypit_logging.loggers import get_logger
 
 if TYPE_CHECKING:
@@ -33,56 +33,24 @@ __all__ = [
 ]
 
 
-def _managers() -> Iterator[LogManager]:
-    yield site.log
-    for app in list(site.tree.apps.values()):
-        manager = getattr(app, "log", None)
-        if isinstance(manager, LogManager):
-            yield manager
-
-
-def _before_request() -> None:
-    context.clear_request_context()
-    settings.sync_levels(_managers())
-
-
-def _reopen_application_files() -> None:
-    # The kernel reopens the site's files on graceful; applications' files are ours.
-    for manager in _managers():
-        if manager is not site.log:
-            manager.reopen_files()
-
-
-_LISTENERS: tuple[tuple[str, Callable[[], None]], ...] = (
-    ("before_request", _before_request),
-    ("after_request", context.clear_request_context),
-    ("graceful", _reopen_application_files),
-)
-
-
 @hookimpl
 def cherrypit_log_settings() -> Mapping[str, Callable[[Any, Any], None]]:
     """Add ``log.format`` (``"console"``/``"json"``) and ``log.level``."""
-
-    def set_level(manager: LogManager, value: Any) -> None:
-        settings.set_level(manager, value)
-        settings.sync_levels(_managers())
-
-    return {"format": settings.set_format, "level": set_level}
+    return {"format": settings.set_format, "level": lifecycle.set_level}
 
 
 @hookimpl
 def cherrypit_engine_setup(engine: Bus) -> None:
-    """Format every log manager's handlers with structlog; follow requests on the bus."""
+    """Format every log manager's handlers with structlog; follow the engine's lifecycle."""
     LogManager.set_formatter_factory(rendering.formatter_factory)
-    for channel, listener in _LISTENERS:
+    for channel, listener in lifecycle.LISTENERS:
         engine.subscribe(channel, listener)
 
 
 @hookimpl
 def cherrypit_engine_teardown(engine: Bus) -> None:
     """Give the handlers back the kernel's plain formatter and forget the settings."""
-    for channel, listener in _LISTENERS:
+    for channel, listener in lifecycle.LISTENERS:
         engine.unsubscribe(channel, listener)
     LogManager.set_formatter_factory(None)
     settings.forget()

@@ -6,9 +6,9 @@ of the current context (``cherrypit.serving``, itself a context variable), so th
 values follow the request into code that copies its context and never outlive it.
 
 Values an application binds with :func:`structlog.contextvars.bind_contextvars` are
-merged into each line too.  They are cleared when a request starts and when it ends
-(engine channels ``before_request``/``after_request``), so a worker thread never
-carries one request's values into the next.
+merged into each line too.  The kernel serves each request in its own copy of the
+contextvars context, so they end with the request and a worker thread never carries
+one request's values into the next.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ ACCESS_KEYS = ("status", "bytes", "duration_ms", "user_agent", "referer")
 
 
 def clear_request_context() -> None:
-    """Forget the values bound with :mod:`structlog.contextvars` (a bus listener)."""
+    """Forget the values bound with :mod:`structlog.contextvars` (outside requests)."""
     structlog.contextvars.clear_contextvars()
 
 

@@ -134,8 +134,9 @@ def _render_json(record: logging.LogRecord, event_dict: EventDict) -> str:
             out[key] = value
     if exception:
         out["exception"] = exception
-    # default=str: a value json cannot encode is written as its text, never dropped.
-    return json.dumps(out, default=str, ensure_ascii=False)
+    # default=str: a value json cannot encode is written as its text, never dropped;
+    # ASCII-only output survives any console or file encoding.
+    return json.dumps(out, default=str)
 
 
 def render(logger: WrappedLogger, method_name: str, event_dict: EventDict) -> str:

@@ -42,22 +42,19 @@ _lock = threading.Lock()
 # logger name -> (the manager that set it, its format).  The weak reference tells a
 # live application from a dead one whose id (and so logger name) was reused.
 _formats: dict[str, tuple[weakref.ref[LogManager], str]] = {}
-# error-logger name -> (manager, level) for managers with a log.level of their own.
-_levels: dict[str, tuple[weakref.ref[LogManager], int]] = {}
-# error-logger name -> the level it had before this plugin changed it.
-_original_levels: dict[str, int] = {}
-# The site manager's error-logger name, once its log.level was set.
-_site_logger: str | None = None
+# error-logger name -> the application manager that set a log.level of its own.
+_own_level: dict[str, weakref.ref[LogManager]] = {}
 # error-logger name -> the application manager already made to follow the site's level.
 _following: dict[str, weakref.ref[LogManager]] = {}
+# error-logger name -> the level it had before this plugin changed it.
+_original_levels: dict[str, int] = {}
+# Whether the site's log.level was set (only then do applications follow it).
+_site_level_set = False
 
 
-def _owned_by(table: dict[str, Any], name: str, manager: LogManager) -> bool:
-    entry = table.get(name)
-    if entry is None:
-        return False
-    ref = entry[0] if isinstance(entry, tuple) else entry
-    return bool(ref() is manager)
+def _marked(table: dict[str, weakref.ref[LogManager]], manager: LogManager) -> bool:
+    ref = table.get(manager.error_log.name)
+    return ref is not None and ref() is manager
 
 
 def set_format(manager: LogManager, value: Any) -> None:
@@ -112,14 +109,14 @@ def set_level(manager: LogManager, value: Any) -> None:
 
     :raises ConfigError: for anything that is not a logging level.
     """
-    global _site_logger
+    global _site_level_set
     level = _parse_level(value)
     log = manager.error_log
     with _lock:
         if manager.appid is None:
-            _site_logger = log.name
+            _site_level_set = True
         else:
-            _levels[log.name] = (weakref.ref(manager), level)
+            _own_level[log.name] = weakref.ref(manager)
             _following.pop(log.name, None)
         _change_level(log, level)
 
@@ -130,15 +127,15 @@ def sync_levels(managers: Iterable[LogManager]) -> None:
     Does nothing until the site's level was set; a log is handled once, and not at all
     when it has a level of its own or its level was changed by other code.
     """
-    if _site_logger is None:
+    if not _site_level_set:
         return
     with _lock:
         for manager in managers:
+            if manager.appid is None or _marked(_following, manager):
+                continue
+            if _marked(_own_level, manager):
+                continue
             log = manager.error_log
-            if manager.appid is None or _owned_by(_following, log.name, manager):
-                continue
-            if _owned_by(_levels, log.name, manager):
-                continue
             if log.level == logging.INFO:
                 _change_level(log, logging.NOTSET)
             _following[log.name] = weakref.ref(manager)
@@ -146,12 +143,12 @@ def sync_levels(managers: Iterable[LogManager]) -> None:
 
 def forget() -> None:
     """Drop every setting and give the loggers back the levels they had."""
-    global _site_logger
+    global _site_level_set
     with _lock:
         for name, level in _original_levels.items():
             logging.getLogger(name).setLevel(level)
         _original_levels.clear()
         _formats.clear()
-        _levels.clear()
+        _own_level.clear()
         _following.clear()
-        _site_logger = None
+        _site_level_set = False

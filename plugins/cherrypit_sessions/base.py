@@ -194,11 +194,17 @@ class Session:
         self.loaded = True
 
     def save(self) -> None:
-        """Store the data (if it was ever loaded) and release the lock."""
+        """Store the data (if it was ever loaded) and release the lock.
+
+        Once saved, the data counts as unloaded: the lock is gone, so a later access in
+        the same request reads the stored data again, and the tool's own save at the
+        end of the request does not write this (possibly stale) copy a second time.
+        """
         try:
             if self.loaded:
                 expiration = self.now() + datetime.timedelta(minutes=self.timeout)
                 self._save(expiration)
+                self.loaded = False
                 self._debug(f"Saved the session; it expires at {expiration}.")
         finally:
             if self.locked:

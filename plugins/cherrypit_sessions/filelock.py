@@ -20,7 +20,7 @@ from pathlib import Path
 __all__ = ["FileLock"]
 
 _FIRST_DELAY = 0.001
-_MAX_DELAY = 0.05
+_MAX_DELAY = 0.01
 
 
 class FileLock:

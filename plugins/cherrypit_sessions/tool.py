@@ -162,9 +162,7 @@ class SessionTool(Tool):
         conf = dict(conf)
         priority = self._hook_priority(conf)
         settings = build(conf)
-        planned: list[Attachment] = [
-            (self._point, open_session, priority, {"settings": settings})
-        ]
+        planned: list[Attachment] = [(self._point, open_session, priority, {"settings": settings})]
         if settings.locking == "implicit":
             planned.append(("before_handler", _lock, 50, {}))
         elif settings.locking == "early":

@@ -34,7 +34,12 @@ class _OwnedFile:
         limit = self.chunk_size if size is None or size < 0 else min(size, self.chunk_size)
         if limit == 0 or self._closed:
             return b""
-        return self._read(limit)
+        data = self._read(limit)
+        if not data:
+            # Consumers that read to the end (a server's file wrapper, an encoder) need
+            # not close the body for the file to be released.
+            self.close()
+        return data
 
     def _read(self, limit: int) -> bytes:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -45,7 +50,6 @@ class _OwnedFile:
     def __next__(self) -> bytes:
         chunk = self.read(self.chunk_size)
         if not chunk:
-            self.close()
             raise StopIteration
         return chunk
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from cherrypit import HTTPError, NotFound
 
-__all__ = ["Located", "locate"]
+__all__ = ["Located", "check_branch", "locate"]
 
 
 class Located:

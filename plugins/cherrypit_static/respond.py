@@ -217,16 +217,42 @@ def _serve_body(
     fileobj: Any, content_type: str | None, length: int | None, offset: int, debug: bool
 ) -> Any:
     """Set status, length headers and a streaming body for ``length`` bytes of ``fileobj``."""
+    try:
+        body, whole = _choose_body(fileobj, content_type, length, offset, debug)
+    except BaseException:
+        _close_quietly(fileobj)
+        raise
+    slot = current()
+    wrapper = slot.request.wsgi_environ.get("wsgi.file_wrapper")
+    if wrapper is not None and whole:
+        # Servers recognise their own wrapper (and may send the file with sendfile).
+        # It goes to the raw slot: the body descriptor would hide it in a generator.
+        body = wrapper(body, CHUNK_SIZE)
+        slot.response._body = body
+        return body
+    slot.response.body = body
+    return body
+
+
+def _choose_body(
+    fileobj: Any, content_type: str | None, length: int | None, offset: int, debug: bool
+) -> tuple[Any, bool]:
+    """The body (whole file, one range or several), and whether it is the whole file.
+
+    Sets the status and the headers that go with it.
+    """
     slot = current()
     request, response = slot.request, slot.response
     headers = response.headers
-    if length is not None and request.protocol >= (1, 1):
+    if length is None:
+        # Size unknown (a pipe): no ranges; the kernel measures the body.
+        return FileBody(fileobj), False
+    if request.protocol >= (1, 1):
         # HTTP/1.0 knows neither ranges nor 206.
         headers["Accept-Ranges"] = "bytes"
         ranges = parse_ranges(_range_header(request, headers), length)
         if ranges == []:
             headers["Content-Range"] = f"bytes */{length}"
-            _close_quietly(fileobj)
             if debug:
                 _debug(_UNSATISFIABLE)
             raise HTTPError(416, _UNSATISFIABLE)
@@ -234,38 +260,25 @@ def _serve_body(
             start, stop = ranges[0]
             if debug:
                 _debug(f"Single part; start: {start!r}, stop: {stop!r}")
+            fileobj.seek(offset + start)
             response.status = "206 Partial Content"
             headers["Content-Range"] = f"bytes {start}-{stop - 1}/{length}"
             headers["Content-Length"] = str(stop - start)
-            fileobj.seek(offset + start)
-            body: Any = FileBody(fileobj, stop - start)
-            response.body = body
-            return body
+            return FileBody(fileobj, stop - start), False
         if ranges and worth_serving(ranges, length):
             if debug:
                 _debug(f"Multipart; ranges: {ranges!r}")
             boundary = secrets.token_hex(16)
             part_type = content_type or headers.get("Content-Type")
-            body = MultipartBody(fileobj, ranges, boundary, part_type, length, offset)
+            multipart = MultipartBody(fileobj, ranges, boundary, part_type, length, offset)
             response.status = "206 Partial Content"
             headers["Content-Type"] = f"multipart/byteranges; boundary={boundary}"
-            headers["Content-Length"] = str(body.content_length)
-            response.body = body
-            return body
+            headers["Content-Length"] = str(multipart.content_length)
+            return multipart, False
         if debug:
             _debug("No byteranges requested")
-    if length is not None:
-        headers["Content-Length"] = str(length)
-    body = FileBody(fileobj, length)
-    wrapper = request.wsgi_environ.get("wsgi.file_wrapper")
-    if wrapper is not None and length is not None:
-        # Servers recognise their own wrapper (sendfile).  Assigned to the raw slot:
-        # the body descriptor would hide it in a generator.
-        body = wrapper(body, CHUNK_SIZE)
-        response._body = body
-        return body
-    response.body = body
-    return body
+    headers["Content-Length"] = str(length)
+    return FileBody(fileobj, length), True
 
 
 def _range_header(request: Any, headers: Any) -> str | None:

@@ -246,7 +246,10 @@ def tee_output(cache: Any = None, strict: bool = True, debug: bool = False) -> N
         delay = float(getattr(cache, "delay", 600))
         created = response.time
         entry = CachedResponse(
-            response.status, HeaderMap(response.headers), content, created,
+            response.status,
+            HeaderMap(response.headers),
+            content,
+            created,
             created + min(delay, lifetime),
         )
         cache.put(entry, len(content))

@@ -18,7 +18,7 @@ from typing import Any
 from cherrypit import ConfigError, HTTPError, Tool, log
 from cherrypit._kernel.serving import current
 
-__all__ = ["CorsTool", "CorsPolicy"]
+__all__ = ["CorsPolicy", "CorsTool"]
 
 #: Request headers a browser sends cross-origin without asking (CORS-safelisted).
 _SAFELISTED_HEADERS = frozenset({"accept", "accept-language", "content-language", "content-type"})

@@ -253,7 +253,10 @@ class StatsTool(Tool):
     ) -> list[tuple[str, Callable[..., Any], int, dict[str, Any]]]:
         conf = dict(conf)
         priority = self._hook_priority(conf)
-        return [("on_start_resource", record_start, 0, {}), (self._point, record_stop, priority, conf)]
+        return [
+            ("on_start_resource", record_start, 0, {}),
+            (self._point, record_stop, priority, conf),
+        ]
 
 
 # ------------------------------------------------------------------------ reporting
@@ -420,7 +423,7 @@ class StatsPage:
         return headers, rows
 
     def get_list_collection(
-        self, v: list[Any], formatting: dict[str, Any]
+        self, v: list[Any] | tuple[Any, ...], formatting: dict[str, Any]
     ) -> tuple[list[str], list[list[str]]]:
         """Headers and formatted rows of a list collection (such as ``Slow Queries``)."""
         headers = self._columns(v, formatting)

@@ -21,9 +21,13 @@ from cherrypit._kernel.hooks import POINTS
 from cherrypit._kernel.httputil import AcceptElement, HeaderElement, HeaderMap, valid_status
 from cherrypit._kernel.serving import current
 
+# CherryPy keeps the form-login tool in cptools; it lives in its own module here.
+from cherrypit_tools.session_auth import SessionAuth, session_auth
+
 __all__ = [
     "AutovaryTool",
     "MonitoredHeaderMap",
+    "SessionAuth",
     "accept",
     "allow",
     "autovary",
@@ -37,6 +41,7 @@ __all__ = [
     "redirect",
     "referer",
     "response_headers",
+    "session_auth",
     "trailing_slash",
     "validate_etags",
     "validate_since",

@@ -9,6 +9,7 @@ wrapped so that ``on_end_request`` runs when the server closes it.
 from __future__ import annotations
 
 import logging
+from contextvars import copy_context
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -91,7 +92,18 @@ def make_request(app: Application, environ: dict[str, Any]) -> tuple[Request, Re
 
 
 def serve(app: Application, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-    """Serve one WSGI request with ``app``."""
+    """Serve one WSGI request with ``app``.
+
+    The request runs in a copy of the current :mod:`contextvars` context, so context
+    variables that handlers or plugins set (structlog's bound values, for instance)
+    end with the request instead of leaking into the next one served by this thread.
+    """
+    # The thread's serving slot must exist in the outer context, to be shared.
+    serving.current()
+    return copy_context().run(_serve, app, environ, start_response)
+
+
+def _serve(app: Application, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
     engine = site.engine
     listeners = engine.listeners
     slot = serving.current()

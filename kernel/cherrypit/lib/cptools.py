@@ -12,6 +12,7 @@ from cherrypit._kernel.pluginmanager import plugin_module
 
 if TYPE_CHECKING:
     from cherrypit_tools.cptools import MonitoredHeaderMap as MonitoredHeaderMap
+    from cherrypit_tools.cptools import SessionAuth as SessionAuth
     from cherrypit_tools.cptools import accept as accept
     from cherrypit_tools.cptools import allow as allow
     from cherrypit_tools.cptools import autovary as autovary
@@ -25,11 +26,10 @@ if TYPE_CHECKING:
     from cherrypit_tools.cptools import redirect as redirect
     from cherrypit_tools.cptools import referer as referer
     from cherrypit_tools.cptools import response_headers as response_headers
+    from cherrypit_tools.cptools import session_auth as session_auth
     from cherrypit_tools.cptools import trailing_slash as trailing_slash
     from cherrypit_tools.cptools import validate_etags as validate_etags
     from cherrypit_tools.cptools import validate_since as validate_since
-    from cherrypit_tools.session_auth import SessionAuth as SessionAuth
-    from cherrypit_tools.session_auth import session_auth as session_auth
 
 __all__ = [
     "MonitoredHeaderMap",
@@ -53,17 +53,11 @@ __all__ = [
     "validate_since",
 ]
 
-# CherryPy keeps the form-login tool in cptools; the plugin has a module for it.
-_SESSION_AUTH_NAMES = frozenset({"SessionAuth", "session_auth"})
-
 
 def __getattr__(name: str) -> Any:
     if name not in __all__:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    plugin = plugin_module("tools")
-    if name in _SESSION_AUTH_NAMES:
-        return getattr(plugin.session_auth, name)
-    return getattr(plugin.cptools, name)
+    return getattr(plugin_module("tools").cptools, name)
 
 
 def __dir__() -> list[str]:

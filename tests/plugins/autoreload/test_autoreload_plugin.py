@@ -11,6 +11,7 @@ import cherrypit
 import pytest
 from cherrypit._kernel import pluginmanager
 from cherrypit._kernel.engine import AutoreloadSettings
+from cherrypit.process import plugins as process_plugins
 from cherrypit.process.wspbus import Bus
 from cherrypit.testing import site_context
 from cherrypit_autoreload.reloader import Autoreloader
@@ -20,9 +21,18 @@ Logs = list[tuple[str, int]]
 
 @pytest.fixture
 def fresh() -> Iterator[None]:
-    """A fresh site with the installed plugins, loaded on demand."""
+    """A fresh site with the installed plugins, loaded on demand.
+
+    The kernel's placeholder keeps settings across site resets, so each test gets a
+    new one (and leaves a new one behind).
+    """
     with site_context(autoload=True):
-        yield
+        cherrypit.engine.autoreload = AutoreloadSettings(cherrypit.engine)
+        try:
+            yield
+        finally:
+            pluginmanager.reset()
+            cherrypit.engine.autoreload = AutoreloadSettings(cherrypit.engine)
 
 
 def bump(path: Path, seconds: int = 10) -> None:
@@ -106,7 +116,7 @@ def test_disabled_plugin_leaves_the_placeholder(fresh: None) -> None:
     assert cherrypit.engine.autoreload is placeholder
     assert isinstance(placeholder, AutoreloadSettings)
     with pytest.raises(AttributeError, match="Autoreloader"):
-        from cherrypit.process.plugins import Autoreloader as _  # noqa: F401
+        _ = process_plugins.Autoreloader
 
 
 def test_disabling_after_loading_restores_the_placeholder(fresh: None) -> None:
@@ -123,15 +133,14 @@ def test_disabling_after_loading_restores_the_placeholder(fresh: None) -> None:
 
 
 def test_compat_import_path(fresh: None) -> None:
-    from cherrypit.process.plugins import Autoreloader as compat, Monitor
+    from cherrypit.process.plugins import Autoreloader as compat
+    from cherrypit.process.plugins import Monitor
 
     assert compat is Autoreloader
     assert issubclass(compat, Monitor)
 
 
-def test_watched_files_include_config_files_and_extra_files(
-    fresh: None, tmp_path: Path
-) -> None:
+def test_watched_files_include_config_files_and_extra_files(fresh: None, tmp_path: Path) -> None:
     site_conf = tmp_path / "site.conf"
     site_conf.write_text("[global]\nengine.autoreload.frequency = 2\n")
     app_conf = tmp_path / "app.conf"
@@ -205,7 +214,7 @@ def test_a_change_without_a_blocking_main_thread_is_only_logged_once(tmp_path: P
 
 
 def test_the_reloader_thread_notices_a_change(tmp_path: Path) -> None:
-    bus, reloader, watched, logs = standalone(tmp_path)
+    bus, reloader, watched, _ = standalone(tmp_path)
     reloader.subscribe()
     bus.start()
     try:
@@ -228,7 +237,7 @@ def test_the_reloader_thread_notices_a_change(tmp_path: Path) -> None:
 
 
 def test_start_forgets_earlier_times(tmp_path: Path) -> None:
-    bus, reloader, watched, _ = standalone(tmp_path)
+    _, reloader, _, _ = standalone(tmp_path)
     reloader.run()
     assert reloader.mtimes
 
@@ -237,3 +246,33 @@ def test_start_forgets_earlier_times(tmp_path: Path) -> None:
         assert reloader.mtimes == {}
     finally:
         reloader.stop()
+
+
+def test_under_the_supervisor_config_cannot_switch_reloading_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHERRYPIT_RELOADER_CHILD", "1")
+    bus, reloader, _, logs = standalone(tmp_path)
+    reloader.subscribe()
+
+    reloader.unsubscribe()  # what engine.autoreload.on = False does
+
+    assert reloader.on is True
+    assert reloader.start in bus.listeners["start"]
+    assert any("ignored under `cherrypit run --reload`" in m for m, _ in logs)
+    reloader.detach()  # the plugin's own teardown still works
+    assert reloader.on is False
+    assert reloader.start not in bus.listeners["start"]
+
+
+def test_the_state_reported_to_the_supervisor(tmp_path: Path) -> None:
+    _, reloader, watched, _ = standalone(tmp_path)
+    before = watched.stat().st_mtime_ns
+    reloader.run()
+    bump(watched)  # reported with the time the running code saw, not the new one
+
+    state = reloader.state()
+
+    assert state.files[str(watched)] == before
+    assert state.frequency == 0.05
+    assert state.started is False

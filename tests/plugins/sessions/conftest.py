@@ -84,7 +84,8 @@ class Records(logging.Handler):
         self.records.append(record)
 
     def text(self) -> str:
-        return "\n".join(r.getMessage() for r in self.records)
+        formatter = logging.Formatter("%(message)s")
+        return "\n".join(formatter.format(r) for r in self.records)
 
 
 @pytest.fixture

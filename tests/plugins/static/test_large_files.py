@@ -74,7 +74,9 @@ def file_sha(path, start=0, stop=None):
 
 
 def test_staticdir_streams_20mb_in_bounded_memory(mount, tree, big, wsgi_call):
-    mount(None, {"/static": {"tools.staticdir.on": True, "tools.staticdir.dir": str(tree / "static")}})
+    mount(
+        None, {"/static": {"tools.staticdir.on": True, "tools.staticdir.dir": str(tree / "static")}}
+    )
     tracemalloc.start()
     try:
         status, headers, result = wsgi_call("/static/big.bin")
@@ -119,16 +121,18 @@ def test_reads_never_exceed_the_chunk_size(mount, big, wsgi_call):
 
 
 def test_a_server_file_wrapper_is_used(mount, tree, big, wsgi_call):
-    made: list[wsgiref.util.FileWrapper] = []
-
     class Wrapper(wsgiref.util.FileWrapper):
         def __init__(self, filelike, blksize=8192):
             super().__init__(filelike, blksize)
             self.blksize_asked = blksize
             made.append(self)
 
-    mount(None, {"/static": {"tools.staticdir.on": True, "tools.staticdir.dir": str(tree / "static")}})
-    status, headers, result = wsgi_call("/static/big.bin", extra_environ={"wsgi.file_wrapper": Wrapper})
+    made: list[Wrapper] = []
+
+    mount(
+        None, {"/static": {"tools.staticdir.on": True, "tools.staticdir.dir": str(tree / "static")}}
+    )
+    status, _, result = wsgi_call("/static/big.bin", extra_environ={"wsgi.file_wrapper": Wrapper})
     try:
         digest, total, largest = sha(result)
     finally:
@@ -158,8 +162,13 @@ def open_fds():
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
 def test_no_descriptor_leaks(mount, tree):
-    conf = {"/static": {"tools.staticdir.on": True, "tools.staticdir.dir": str(tree / "static"),
-                        "tools.staticdir.index": "index.html"}}
+    conf = {
+        "/static": {
+            "tools.staticdir.on": True,
+            "tools.staticdir.dir": str(tree / "static"),
+            "tools.staticdir.index": "index.html",
+        }
+    }
     client = mount(None, conf)
     last_modified = client.get("/static/digits.txt").header("Last-Modified")
     gc.collect()
@@ -197,3 +206,28 @@ def test_multipart_length_matches_the_bytes(big):
     assert b"Content-type" not in out  # no type known: no part type line
     assert data[:10] in out and data[500:1000] in out
     body.close()
+
+
+def test_file_wrapper_from_a_handler(mount, tree, wsgi_call, digits):
+    made: list[FileBody] = []
+
+    class Wrapper(wsgiref.util.FileWrapper):
+        def __init__(self, filelike, blksize=8192):
+            super().__init__(filelike, blksize)
+            made.append(filelike)
+
+    class Root:
+        @cherrypit.expose
+        def index(self):
+            return static.serve_file(str(tree / "static" / "digits.txt"))
+
+    mount(Root())
+    status, headers, result = wsgi_call("/", extra_environ={"wsgi.file_wrapper": Wrapper})
+    try:
+        body = b"".join(result)
+    finally:
+        getattr(result, "close", lambda: None)()  # a collapsed body is a plain list
+    assert (status, body) == ("200 OK", digits)
+    assert dict(headers)["Content-Type"] == "text/plain;charset=utf-8"
+    gc.collect()
+    assert len(made) == 1 and made[0].closed

@@ -89,7 +89,9 @@ def test_boundaries_differ_between_responses(client):
     assert first != second
 
 
-@pytest.mark.parametrize("spec", ["bytes=5000-6000", "bytes=1200-", "bytes=-0", "bytes=1200-1300,9999-"])
+@pytest.mark.parametrize(
+    "spec", ["bytes=5000-6000", "bytes=1200-", "bytes=-0", "bytes=1200-1300,9999-"]
+)
 def test_unsatisfiable(client, spec):
     for path in ("/file", "/static/digits.txt"):
         r = client.get(path, headers={"Range": spec})
@@ -99,7 +101,8 @@ def test_unsatisfiable(client, spec):
 
 
 @pytest.mark.parametrize(
-    "spec", ["bytes=9-2", "bytes=abc", "bytes=1-x", "bytes=-", "bytes=--5", "garbage", "bytes=0-1,5"]
+    "spec",
+    ["bytes=9-2", "bytes=abc", "bytes=1-x", "bytes=-", "bytes=--5", "garbage", "bytes=0-1,5"],
 )
 def test_invalid_headers_are_ignored(client, digits, spec):
     r = client.get("/file", headers={"Range": spec})

@@ -118,7 +118,7 @@ def test_attachment_uses_the_base_name(mount, tree):
         ("ﬁle.txt", "inline; filename=\"file.txt\"; filename*=UTF-8''%EF%AC%81le.txt"),  # NFKC
         ("日本.txt", "inline; filename=\".txt\"; filename*=UTF-8''%E6%97%A5%E6%9C%AC.txt"),
         ('say "hi".txt', 'inline; filename="say \\"hi\\".txt"'),
-        ("a/b.txt", "inline; filename=\"a/b.txt\""),
+        ("a/b.txt", 'inline; filename="a/b.txt"'),
     ],
 )
 def test_rfc6266_file_names(mount, tree, name, header):
@@ -153,9 +153,10 @@ def test_serve_fileobj_in_memory(mount, tree):
     assert r.header("Accept-Ranges") == "bytes"
     assert r.header("Last-Modified") is None
     # Without a name the header is just the disposition.
-    assert client.get("/memory", query={"disposition": "inline"}).header(
-        "Content-Disposition"
-    ) == "inline"
+    assert (
+        client.get("/memory", query={"disposition": "inline"}).header("Content-Disposition")
+        == "inline"
+    )
     # In-memory files have a size, so ranges work (CherryPy failed with a 500).
     r = client.get("/memory", headers={"Range": "bytes=0-4"})
     assert (r.status, r.body) == (206, b"bytes")

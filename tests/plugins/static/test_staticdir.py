@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import cherrypit
 import pytest
 
@@ -17,6 +19,11 @@ class Fallback:
 
 
 class Root:
+    # Attributes some tests graft on.
+    a: Any
+    assets: Any
+    files: Any
+
     def __init__(self) -> None:
         self.static = Fallback()
 
@@ -78,7 +85,7 @@ def test_file_names_with_spaces_and_utf8(mount, tree):
     r = client.get("/static/with%20space.txt")
     assert (r.status, r.body) == (200, b"a space\n")
     r = client.get("/static/r%C3%A9sum%C3%A9.txt")
-    assert (r.status, r.body) == (200, "accents\n".encode())
+    assert (r.status, r.body) == (200, b"accents\n")
 
 
 def test_index_files_and_trailing_slash(mount, tree):
@@ -143,7 +150,11 @@ def test_match_limits_what_is_served(mount, tree):
 
 
 def test_relative_dir_uses_root(mount, tree):
-    conf = {"tools.staticdir.on": True, "tools.staticdir.root": str(tree), "tools.staticdir.dir": "static"}
+    conf = {
+        "tools.staticdir.on": True,
+        "tools.staticdir.root": str(tree),
+        "tools.staticdir.dir": "static",
+    }
     client = mount(Root(), {"/static": conf})
     assert client.get("/static/notes.txt").body == b"Plain notes.\n"
 
@@ -219,7 +230,9 @@ def test_global_section(mount, tree):
 
 def test_handler_mounted_as_a_page(mount, tree):
     root = Root()
-    root.files = cherrypit.tools.staticdir.handler(section="/files", dir=str(tree / "static"))
+    tool = cherrypit.tools.staticdir
+    assert isinstance(tool, cherrypit.HandlerTool)
+    root.files = tool.handler(section="/files", dir=str(tree / "static"))
     client = mount(root)
     r = client.get("/files/sub/page.html")
     assert (r.status, r.body) == (200, b"sub page\n")
@@ -228,7 +241,9 @@ def test_handler_mounted_as_a_page(mount, tree):
 
 def test_handler_without_section_says_so(mount, tree):
     root = Root()
-    root.files = cherrypit.tools.staticdir.handler(dir=str(tree / "static"))
+    tool = cherrypit.tools.staticdir
+    assert isinstance(tool, cherrypit.HandlerTool)
+    root.files = tool.handler(dir=str(tree / "static"))
     client = mount(root)
     assert client.get("/files/notes.txt").status == 500
 

@@ -16,8 +16,12 @@ class Root:
 
 
 def test_absolute_filename(mount, tree):
-    conf = {"/favicon.ico": {"tools.staticfile.on": True,
-                             "tools.staticfile.filename": str(tree / "static" / "pixel.png")}}
+    conf = {
+        "/favicon.ico": {
+            "tools.staticfile.on": True,
+            "tools.staticfile.filename": str(tree / "static" / "pixel.png"),
+        }
+    }
     client = mount(Root(), conf)
     r = client.get("/favicon.ico")
     assert r.status == 200
@@ -27,9 +31,13 @@ def test_absolute_filename(mount, tree):
 
 
 def test_filename_relative_to_root(mount, tree):
-    conf = {"/robots.txt": {"tools.staticfile.on": True,
-                            "tools.staticfile.root": str(tree / "static"),
-                            "tools.staticfile.filename": "notes.txt"}}
+    conf = {
+        "/robots.txt": {
+            "tools.staticfile.on": True,
+            "tools.staticfile.root": str(tree / "static"),
+            "tools.staticfile.filename": "notes.txt",
+        }
+    }
     client = mount(Root(), conf)
     r = client.get("/robots.txt")
     assert (r.body, r.header("Content-Type")) == (b"Plain notes.\n", "text/plain")
@@ -57,14 +65,22 @@ def test_content_types_and_match(mount, tree):
 
 
 def test_missing_file_falls_through_to_the_handler(mount, tree):
-    conf = {"/page": {"tools.staticfile.on": True,
-                      "tools.staticfile.filename": str(tree / "static" / "gone.txt")}}
+    conf = {
+        "/page": {
+            "tools.staticfile.on": True,
+            "tools.staticfile.filename": str(tree / "static" / "gone.txt"),
+        }
+    }
     assert mount(Root(), conf).get("/page").text == "page handler"
 
 
 def test_only_get_and_head(mount, tree):
-    conf = {"/page": {"tools.staticfile.on": True,
-                      "tools.staticfile.filename": str(tree / "static" / "notes.txt")}}
+    conf = {
+        "/page": {
+            "tools.staticfile.on": True,
+            "tools.staticfile.filename": str(tree / "static" / "notes.txt"),
+        }
+    }
     client = mount(Root(), conf)
     assert client.post("/page", body=b"").text == "page handler"
     r = client.head("/page")
@@ -84,6 +100,8 @@ def test_as_a_decorator(mount, tree):
 
 
 def test_handler_mounted_as_a_page(mount, tree):
+    tool = cherrypit.tools.staticfile
+    assert isinstance(tool, cherrypit.HandlerTool)
     root = Root()
-    root.about = cherrypit.tools.staticfile.handler(filename=str(tree / "static" / "notes.txt"))
+    root.about = tool.handler(filename=str(tree / "static" / "notes.txt"))  # type: ignore[attr-defined]
     assert mount(root).get("/about").body == b"Plain notes.\n"

@@ -1,0 +1,146 @@
+"""A real redis-server for the Redis session storage tests (started once per test run).
+
+The server runs on a free 127.0.0.1 port with persistence off and its files in a
+temporary directory, and is stopped at the end.  Without a ``redis-server`` binary the
+tests are skipped, unless ``CHERRYPIT_REQUIRE_REDIS=1`` (CI), where that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import cherrypit
+import pytest
+import redis
+from cherrypit.testing import Client, free_port, site_context
+from cherrypit_redis import RedisSession
+
+_START_TIMEOUT = 10.0
+
+
+def _redis_binary() -> str:
+    binary = shutil.which("redis-server") or (
+        "/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None
+    )
+    if binary is None:
+        message = "redis-server is not installed"
+        if os.environ.get("CHERRYPIT_REQUIRE_REDIS") == "1":
+            pytest.fail(f"{message}, and CHERRYPIT_REQUIRE_REDIS=1 requires it")
+        pytest.skip(message)
+    return binary
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``redis://127.0.0.1:<port>/0`` of a redis-server started for this test run."""
+    binary = _redis_binary()
+    port = free_port()
+    workdir = tmp_path_factory.mktemp("redis")
+    log_path = workdir / "redis.log"
+    with open(log_path, "wb") as log_file:
+        process = subprocess.Popen(
+            [
+                binary,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(workdir),
+                "--daemonize",
+                "no",
+            ],
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    probe = redis.Redis(host="127.0.0.1", port=port)
+    try:
+        deadline = time.monotonic() + _START_TIMEOUT
+        while True:
+            try:
+                probe.ping()
+                break
+            except redis.ConnectionError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"redis-server did not start:\n{log_path.read_text()}")
+                time.sleep(0.02)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        probe.close()
+        RedisSession.close_connections()
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+def redis_db(redis_url: str) -> Iterator[redis.Redis]:
+    """A client of the test server, on an emptied database."""
+    client = redis.Redis.from_url(redis_url)
+    client.flushall()
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+Mount = Callable[..., Client]
+
+
+@pytest.fixture
+def mount(redis_db: redis.Redis) -> Iterator[Mount]:
+    """``mount(root, config=None)`` on a fresh site; returns a Client."""
+    with site_context(autoload=True):
+
+        def do_mount(root: Any, config: dict[str, Any] | None = None) -> Client:
+            cherrypit.tree.mount(root, "", config)
+            return Client()
+
+        yield do_mount
+
+
+class Counter:
+    @cherrypit.expose
+    def inc(self) -> str:
+        value = cherrypit.session.get("n", 0)
+        time.sleep(0.002)  # widen the race window; correctness must not depend on it
+        cherrypit.session["n"] = value + 1
+        return str(value + 1)
+
+    @cherrypit.expose
+    def info(self) -> str:
+        s = cherrypit.session
+        return f"id={s.id} missing={s.missing}"
+
+
+@pytest.fixture
+def counter() -> Counter:
+    return Counter()
+
+
+@pytest.fixture
+def redis_conf(redis_url: str) -> Callable[..., dict[str, Any]]:
+    """``redis_conf(**options)``: app config with Redis sessions on ``/``."""
+
+    def make(**options: Any) -> dict[str, Any]:
+        conf: dict[str, Any] = {
+            "tools.sessions.on": True,
+            "tools.sessions.storage_type": "redis",
+            "tools.sessions.url": redis_url,
+        }
+        conf.update({f"tools.sessions.{k}": v for k, v in options.items()})
+        return {"/": conf}
+
+    return make
