@@ -2,14 +2,15 @@
 
 ``tests/fixtures/cherrypit-hello`` is a separate distribution (hatchling, entry point in
 the ``cherrypit.plugins`` group).  It is installed with ``pip install --target`` into a
-temporary folder — offline: no dependencies, no build isolation (hatchling comes from
-this virtualenv) — and every check runs in a subprocess whose ``PYTHONPATH`` holds that
-folder, so the plugin is discovered from its ``.dist-info`` exactly as after a real
+temporary folder — offline when this virtualenv has hatchling (no dependencies, no build
+isolation, no index) — and every check runs in a subprocess whose ``PYTHONPATH`` holds
+that folder, so the plugin is discovered from its ``.dist-info`` exactly as after a real
 install, while this test process stays untouched.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -57,15 +58,23 @@ APP = textwrap.dedent(
 )
 
 
+#: pip settings from the environment that would fight ``--target`` or the build mode.
+_PIP_OVERRIDES = ("PIP_USER", "PIP_TARGET", "PIP_PREFIX", "PIP_NO_BUILD_ISOLATION")
+
+
 def _env(site_dir: Path | None) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k != "CHERRYPIT_DISABLE_PLUGIN_AUTOLOAD" and not k.startswith("PIP_")
-    }
+    skip = ("CHERRYPIT_DISABLE_PLUGIN_AUTOLOAD", *_PIP_OVERRIDES)
+    env = {k: v for k, v in os.environ.items() if k not in skip}
     env["PYTHONPATH"] = str(site_dir) if site_dir is not None else ""
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env
+
+
+def _pip_build_options() -> list[str]:
+    """Build offline with this virtualenv's hatchling; without it, let pip fetch one."""
+    if importlib.util.find_spec("hatchling") is not None:
+        return ["--no-build-isolation", "--no-index"]
+    return []
 
 
 def _run(args: list[str], site_dir: Path | None, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -96,8 +105,7 @@ def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "install",
             "--quiet",
             "--no-deps",
-            "--no-build-isolation",
-            "--no-index",
+            *_pip_build_options(),
             "--disable-pip-version-check",
             "--no-cache-dir",
             "--target",

@@ -158,15 +158,18 @@ class Autoreloader(Monitor):
         if child.supervised() and len(self.mtimes) != self._reported:
             self._reported = len(self.mtimes)
             child.report()
-        changed = watch.first_change(self.mtimes)
-        if changed is not None:
+        changed = watch.changed_files(self.mtimes)
+        if changed:
+            for path in changed:
+                watch.forget_bytecode(path)
             self._changed(changed)
 
     def state(self) -> ChildState:
         """What a supervised child reports to its supervisor."""
         return ChildState(self.baseline(), float(self.frequency), self._started)
 
-    def _changed(self, path: str) -> None:
+    def _changed(self, changed: list[str]) -> None:
+        path = changed[0]
         if child.supervised():
             self.bus.log(f"Restarting because {path} changed.")
             child.exit_for_restart(self.bus)
@@ -176,7 +179,8 @@ class Autoreloader(Monitor):
                 "so nothing would re-execute it; not restarting.",
                 level=30,
             )
-            self.mtimes[path] = watch.mtime(path)  # say it once per change
+            for each in changed:  # say it once per change
+                self.mtimes[each] = watch.mtime(each)
         else:
             self.bus.log(f"Restarting because {path} changed ({_IN_PROCESS_HINT}).", level=30)
             if self.thread is not None:

@@ -246,9 +246,11 @@ class Supervisor:
         self._say(f"waiting for one of {len(watched)} watched files to change before restarting")
         while not self._stop.wait(frequency):
             self.checks += 1
-            changed = watch.first_change(watched)
-            if changed is not None:
-                self._say(f"{changed} changed; restarting")
+            changed = watch.changed_files(watched)
+            if changed:
+                for path in changed:
+                    watch.forget_bytecode(path)
+                self._say(f"{changed[0]} changed; restarting")
                 return True
         return False
 

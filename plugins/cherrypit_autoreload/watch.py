@@ -7,13 +7,23 @@ changed, and two saves within one second are told apart.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import sys
 from collections.abc import Iterable, Mapping
 from types import ModuleType
 
-__all__ = ["Mtimes", "absolute", "first_change", "module_file", "module_files", "mtime", "snapshot"]
+__all__ = [
+    "Mtimes",
+    "absolute",
+    "changed_files",
+    "forget_bytecode",
+    "module_file",
+    "module_files",
+    "mtime",
+    "snapshot",
+]
 
 #: Path → modification time in nanoseconds (``None``: the file does not exist).
 Mtimes = dict[str, int | None]
@@ -77,9 +87,21 @@ def snapshot(paths: Iterable[str]) -> Mtimes:
     return {path: mtime(path) for path in paths}
 
 
-def first_change(baseline: Mapping[str, int | None]) -> str | None:
-    """The first path whose modification time differs from ``baseline``, if any."""
-    for path, before in list(baseline.items()):
-        if mtime(path) != before:
-            return path
-    return None
+def changed_files(baseline: Mapping[str, int | None]) -> list[str]:
+    """Every path whose modification time differs from ``baseline``."""
+    return [path for path, before in list(baseline.items()) if mtime(path) != before]
+
+
+def forget_bytecode(path: str) -> None:
+    """Delete the cached bytecode of a changed ``.py`` file.
+
+    Python reuses a ``.pyc`` whose recorded source time (whole seconds) and size
+    still match, so an edit within the same second that keeps the file's size
+    would otherwise run the old code after the restart.
+    """
+    if not path.endswith(".py"):
+        return
+    try:
+        os.remove(importlib.util.cache_from_source(path))
+    except (OSError, NotImplementedError, ValueError):
+        pass  # no cache (or none possible): nothing stale to run

@@ -73,6 +73,10 @@ class SessionSettings:
         skip = ("timeout", "clean_freq", "debug")
         return {k: v for k, v in self.session_kwargs.items() if k not in skip}
 
+    def sweep(self) -> None:
+        """Delete the expired sessions of this storage (the cleanup monitor's job)."""
+        self.storage_class(None, **self.session_kwargs).clean_up()
+
 
 def _number(key: str, value: Any, allow_zero: bool) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import importlib
 import threading
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cherrypit import ConfigError, log
 from cherrypit.process.plugins import Monitor
@@ -120,27 +120,41 @@ def bind(engine: Bus) -> None:
     _registry.engine = engine
 
 
-def prepare(
-    storage_class: type[Session],
-    key: str,
-    setup_kwargs: Mapping[str, Any],
-    clean_freq: float | None,
-    sweep: Callable[[], None],
-) -> None:
-    """Run ``setup`` and start cleaning for ``(storage_class, key)``, once per process."""
-    ident = (storage_class, key)
+class Prepared(Protocol):
+    """What :func:`prepare` needs to know about a set of session settings."""
+
+    @property
+    def storage_class(self) -> type[Session]: ...
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def clean_freq(self) -> float | None: ...
+
+    def setup_kwargs(self) -> dict[str, Any]: ...
+
+    def sweep(self) -> None: ...
+
+
+def prepare(settings: Prepared) -> None:
+    """Run ``setup`` and start the cleanup monitor for these settings, once per process."""
+    ident = (settings.storage_class, settings.key)
     if ident in _registry.prepared:
         return
     with _registry.lock:
         if ident in _registry.prepared:
             return
+        storage_class = settings.storage_class
         setup = getattr(storage_class, "setup", None)
         if setup is not None:
-            setup(**setup_kwargs)
+            setup(**settings.setup_kwargs())
         monitor = None
         engine = _registry.engine
+        clean_freq = settings.clean_freq
         if clean_freq and engine is not None:
-            monitor = Monitor(engine, _guarded(sweep), clean_freq * 60, name="Session cleanup")
+            sweep = _guarded(settings.sweep)
+            monitor = Monitor(engine, sweep, clean_freq * 60, name="Session cleanup")
             monitor.subscribe()
             if engine.state == states.STARTED:
                 monitor.start()

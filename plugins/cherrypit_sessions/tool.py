@@ -27,10 +27,6 @@ __all__ = ["SessionTool", "close", "init", "open_session", "save"]
 Attachment = tuple[str, Callable[..., Any], int, dict[str, Any]]
 
 
-def _sweep(settings: SessionSettings) -> None:
-    settings.storage_class(None, **settings.session_kwargs).clean_up()
-
-
 def _set_cookie(settings: SessionSettings) -> None:
     c = settings.cookie
     set_response_cookie(
@@ -56,13 +52,7 @@ def open_session(settings: SessionSettings) -> None:
     if request.__dict__.get("_session_init_flag"):
         return  # already opened for this request
     request.__dict__["_session_init_flag"] = True
-    storages.prepare(
-        settings.storage_class,
-        settings.key,
-        settings.setup_kwargs(),
-        settings.clean_freq,
-        functools.partial(_sweep, settings),
-    )
+    storages.prepare(settings)
     morsel = request.cookie.get(settings.cookie.name)
     sent_id = morsel.value if morsel is not None else None
     session = settings.storage_class(sent_id, **settings.session_kwargs)

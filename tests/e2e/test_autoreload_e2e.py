@@ -75,10 +75,10 @@ class Supervised:
         self.wait_for(lambda: self.body() == text, f"page saying {text!r}")
 
 
-def edit(path: Path, content: str, step: int) -> None:
-    """Rewrite a file and move its mtime well past any earlier one (and its .pyc's)."""
+def edit(path: Path, content: str, step: int, offset_ns: int = 0) -> None:
+    """Rewrite a file and set its mtime explicitly: 10 s per step, plus ``offset_ns``."""
     path.write_text(content)
-    stamp = 1_700_000_000_000_000_000 + step * 10_000_000_000
+    stamp = 1_700_000_000_000_000_000 + step * 10_000_000_000 + offset_ns
     os.utime(path, ns=(stamp, stamp))
 
 
@@ -98,11 +98,15 @@ def launch(tmp_path: Path) -> Iterator[Callable[..., Supervised]]:
         port = free_port()
         (tmp_path / "reload.conf").write_text(RELOAD_CONF)
         output = tmp_path / "output.log"
+        # Bytecode caching on, as users usually have it: stale .pyc files are a way
+        # for a reload to serve old code.
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         args = ["run", "--reload", "-c", "reload.conf", target, "--host", "127.0.0.1"]
         with output.open("wb") as sink:
             proc = subprocess.Popen(
                 [*command, *args, "--port", str(port)],
                 cwd=tmp_path,
+                env=env,
                 stdout=sink,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
@@ -157,3 +161,8 @@ def test_python_dash_m_with_a_package(launch: Callable[..., Supervised], tmp_pat
     edit(views, APP.format(text="edited submodule"), step=2)
     app.wait_for_body("edited submodule")
     assert f"Restarting because {views} changed." in app.log()
+
+    # Same size, same whole second: Python would trust the old .pyc if the
+    # reloader did not delete it.
+    edit(views, APP.format(text="edited submodulf"), step=2, offset_ns=500_000_000)
+    app.wait_for_body("edited submodulf")

@@ -401,6 +401,10 @@ class Dispatcher:
                         staticdir = "/" + "/".join(fullpath[: fullpath_len - left_])
             if extra and upto + 1 >= len(entries):
                 merged.append(extra)
+            if extra and "tools.staticdir.dir" in extra:
+                # A default() handler's own staticdir config: its section is the
+                # path of the node that owns it.
+                staticdir = "/" + "/".join(fullpath[: fullpath_len - entries[upto][2]])
             return merged, staticdir
 
         for i in range(len(entries) - 1, -1, -1):

@@ -438,12 +438,29 @@ class FileChunks:
             close()
 
 
-def _encode_chunks(chunks: Iterable[Any]) -> Iterator[bytes]:
-    for chunk in chunks:
-        if isinstance(chunk, str):
-            yield chunk.encode("utf-8")
-        elif chunk:
-            yield chunk
+class EncodedChunks:
+    """Iterate a handler's chunks as bytes (str → UTF-8); ``close()`` reaches the source."""
+
+    __slots__ = ("_close", "_iterator")
+
+    def __init__(self, chunks: Iterable[Any]) -> None:
+        self._iterator = iter(chunks)
+        self._close = getattr(chunks, "close", None)
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        while True:
+            chunk = next(self._iterator)
+            if isinstance(chunk, str):
+                return chunk.encode("utf-8")
+            if chunk:
+                return chunk  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        if self._close is not None:
+            self._close()
 
 
 class ResponseBody:
@@ -470,10 +487,12 @@ class ResponseBody:
             obj._body = value
         elif value is None:
             obj._body = []
+        elif isinstance(value, (FileChunks, EncodedChunks)):
+            obj._body = value
         elif hasattr(value, "read"):
             obj._body = FileChunks(value)
         else:
-            obj._body = _encode_chunks(value)
+            obj._body = EncodedChunks(value)
 
 
 class _LazyResponseCookie:

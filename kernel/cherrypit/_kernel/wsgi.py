@@ -9,8 +9,8 @@ wrapped so that ``on_end_request`` runs when the server closes it.
 from __future__ import annotations
 
 import logging
-from contextvars import copy_context
 from collections.abc import Callable, Iterator
+from contextvars import copy_context
 from typing import TYPE_CHECKING, Any
 
 from cherrypit._kernel import serving, site
@@ -170,6 +170,16 @@ def _serve(app: Application, environ: dict[str, Any], start_response: Callable[.
 
     body = response.body
     start_response(response.status, response.header_list)
+    file_wrapper = environ.get("wsgi.file_wrapper")
+    if (
+        isinstance(file_wrapper, type)
+        and isinstance(body, file_wrapper)
+        and not listeners.get("after_request")
+    ):
+        # The server's own file wrapper (sendfile and friends): hand it over as is;
+        # the request is complete from the application's side.
+        _close(request, slot, saved)
+        return body
     if isinstance(body, list) and not listeners.get("after_request"):
         # A collapsed body is complete: end the request now instead of wrapping the
         # body in a closing iterator.

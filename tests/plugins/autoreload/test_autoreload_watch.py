@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import py_compile
 import sys
 import zipfile
 from pathlib import Path
@@ -93,26 +94,26 @@ def test_relative_paths_are_relative_to_the_start_directory() -> None:
     assert watch.absolute("/etc/x.conf") == "/etc/x.conf"
 
 
-def test_first_change_sees_edits_deletions_and_creations(tmp_path: Path) -> None:
+def test_changed_files_sees_edits_deletions_and_creations(tmp_path: Path) -> None:
     kept = tmp_path / "kept.py"
     edited = tmp_path / "edited.py"
     for path in (kept, edited):
         path.write_text("x = 1\n")
     baseline = watch.snapshot([str(kept), str(edited)])
-    assert watch.first_change(baseline) is None
+    assert watch.changed_files(baseline) == []
 
     bump(edited)
-    assert watch.first_change(baseline) == str(edited)
+    assert watch.changed_files(baseline) == [str(edited)]
 
     baseline = watch.snapshot([str(kept)])
     kept.unlink()
-    assert watch.first_change(baseline) == str(kept)
+    assert watch.changed_files(baseline) == [str(kept)]
 
     missing = tmp_path / "later.conf"
     baseline = watch.snapshot([str(missing)])
     assert baseline == {str(missing): None}
     missing.write_text("[global]\n")
-    assert watch.first_change(baseline) == str(missing)
+    assert watch.changed_files(baseline) == [str(missing)]
 
 
 def test_an_older_copy_counts_as_a_change(tmp_path: Path) -> None:
@@ -122,7 +123,23 @@ def test_an_older_copy_counts_as_a_change(tmp_path: Path) -> None:
 
     bump(path, seconds=-3600)  # e.g. a checkout restoring an older file
 
-    assert watch.first_change(baseline) == str(path)
+    assert watch.changed_files(baseline) == [str(path)]
+
+
+def test_forgetting_bytecode_removes_the_cached_file(tmp_path: Path) -> None:
+    source = tmp_path / "cached_probe.py"
+    source.write_text("VALUE = 1\n")
+    compiled = py_compile.compile(str(source), doraise=True)
+    assert compiled is not None
+    cached = Path(compiled)
+    assert cached.exists()
+
+    watch.forget_bytecode(str(source))
+
+    assert not cached.exists()
+    assert source.exists()
+    watch.forget_bytecode(str(source))  # nothing cached any more: no error
+    watch.forget_bytecode(str(tmp_path / "site.conf"))  # not Python: left alone
 
 
 def test_state_file_round_trip(tmp_path: Path) -> None:

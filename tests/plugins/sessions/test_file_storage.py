@@ -201,3 +201,18 @@ def test_storage_path_is_required(site_reset) -> None:
 
     with pytest.raises(ConfigError, match=r"tools\.sessions\.storage_path"):
         FileSession()
+
+
+def test_a_non_json_value_fails_the_request_and_logs_the_key(mount, storage, error_log) -> None:
+    import cherrypit
+
+    class Root:
+        @cherrypit.expose
+        def index(self) -> str:
+            cherrypit.session["when"] = datetime.datetime(2024, 1, 1)
+            return "ok"
+
+    response = mount(Root(), file_conf(storage)).get("/")
+    assert response.status == 500
+    assert "session['when'] is a datetime" in error_log.text()
+    assert [p.name for p in storage.iterdir()] == []

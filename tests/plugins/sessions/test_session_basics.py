@@ -279,3 +279,14 @@ def test_init_called_directly_opens_a_session(mount, cookie) -> None:
     attrs = cookie(client.get("/"), "manual")
     assert "httponly" not in attrs
     assert attrs["value"] in RamSession.cache
+
+
+def test_debug_logs_what_the_session_does(mount, app, error_log) -> None:
+    client = mount(app, {"/": {"tools.sessions.on": True, "tools.sessions.debug": True}})
+    client.get("/count")
+    client.get("/count")
+    text = error_log.text()
+    assert "Generated a new session id." in text
+    assert "Using the session the client sent." in text
+    assert "Lock acquired." in text and "Saved the session" in text
+    assert client.cookies["session_id"] not in text  # ids are secrets: never logged
