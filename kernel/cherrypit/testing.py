@@ -28,6 +28,7 @@ from http.cookies import SimpleCookie
 from typing import Any
 
 from cherrypit._kernel import pluginmanager, serving, site
+from cherrypit._kernel.engine import AutoreloadSettings
 
 __all__ = ["Client", "TestResponse", "free_port", "fresh_site"]
 
@@ -275,6 +276,10 @@ def fresh_site(autoload: bool = True, plugins: Iterable[tuple[str, Any]] = ()) -
     site.tree.apps.clear()
     site.tree._refresh()
     site.checker.on = True
+    if isinstance(engine.autoreload, AutoreloadSettings):
+        # Settings from an earlier test must not leak (the plugin, when enabled,
+        # installed its own reloader again when it was wired).
+        engine.autoreload = AutoreloadSettings(engine)
     # EXITING (not STOPPED): the engine may start again, and the interpreter's exit
     # hook sees a bus that was shut down properly.
     engine.state = engine.states.EXITING

@@ -16,29 +16,45 @@ from cherrypit.process.wspbus import Bus
 
 
 class AutoreloadSettings:
-    """Placeholder for ``engine.autoreload`` while no autoreload plugin is installed.
+    """``engine.autoreload`` until the autoreload plugin takes over (or if it is disabled).
 
-    Keeps CherryPy's settings (``on``, ``frequency``, ``match``, ``files``) so that
-    configs written for CherryPy load; turning it on warns that nothing will reload.
+    Keeps CherryPy's settings (``on`` — on by default, as in CherryPy; the
+    ``production`` environment turns it off — ``frequency``, ``match``, ``files``) so
+    that configs written for CherryPy load and the plugin can pick them up.
     """
 
-    def __init__(self, bus: Bus) -> None:
+    def __init__(self, bus: Engine) -> None:
         self.bus = bus
-        self.on = False
+        self.on = True
         self.frequency = 1.0
         self.match = ".*"
         self.files: set[str] = set()
 
+    def _plugin_instance(self) -> Any:
+        """The plugin's reloader, once plugins are loaded and it replaced us."""
+        from cherrypit._kernel import pluginmanager
+
+        pluginmanager.ensure_loaded()
+        current = self.bus.autoreload
+        return None if current is self else current
+
     def subscribe(self) -> None:
         self.on = True
+        real = self._plugin_instance()
+        if real is not None:
+            real.subscribe()
+            return
         self.bus.log(
-            "engine.autoreload.on is set but no autoreload plugin is installed; "
+            "engine.autoreload.on is set but no autoreload plugin is enabled; "
             "code changes will not be reloaded.",
             level=30,
         )
 
     def unsubscribe(self) -> None:
         self.on = False
+        real = self._plugin_instance()
+        if real is not None:
+            real.unsubscribe()
 
 
 class _SignalsSwitch:

@@ -64,9 +64,9 @@ def test_the_plugin_replaces_the_placeholder(fresh: None) -> None:
     assert isinstance(reloader, Autoreloader)
     assert reloader.bus is cherrypit.engine
     assert (reloader.frequency, reloader.match, reloader.files) == (1.0, ".*", set())
-    # The kernel's placeholder starts switched off, and the plugin follows it.
-    assert reloader.on is False
-    assert reloader.start not in cherrypit.engine.listeners["start"]
+    # On by default, as in CherryPy (the production environment switches it off).
+    assert reloader.on is True
+    assert reloader.start in cherrypit.engine.listeners["start"]
 
 
 def test_settings_made_before_the_plugin_loaded_carry_over(fresh: None, tmp_path: Path) -> None:

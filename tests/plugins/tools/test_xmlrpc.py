@@ -43,7 +43,7 @@ def call(client, method, *params, path="/rpc/"):
     body = xmlrpc.client.dumps(params, methodname=method)
     r = client.post(path, body=body, headers={"Content-Type": "text/xml"})
     assert r.status == 200
-    assert r.header("Content-Type") == "text/xml"
+    assert r.header("Content-Type", "").startswith("text/xml")
     return xmlrpc.client.loads(r.body)[0][0]
 
 
@@ -75,6 +75,7 @@ def test_errors_are_faults_with_status_200(client, method, message):
 def test_garbage_body_is_a_fault(client):
     r = client.post("/rpc/", body=b"not xml", headers={"Content-Type": "text/xml"})
     assert r.status == 200
+    assert r.header("Content-Type") == "text/xml"  # as CherryPy: no charset on a Fault
     with pytest.raises(xmlrpc.client.Fault, match="ERRORMETHOD"):
         xmlrpc.client.loads(r.body)
 
