@@ -5,13 +5,13 @@ no socket, no engine start — keeps cookies, and follows nothing implicitly::
 
     from cherrypit.testing import Client
 
-    def test_hello(site):
+    def test_hello(site_reset):
         cherrypit.tree.mount(Root())
         r = Client().get("/")
         assert r.status == 200 and r.text == "hello"
 
 Enable the fixtures with ``pytest_plugins = ["cherrypit.testing"]`` (or ``-p
-cherrypit.testing``): ``site`` (a fresh site with the installed plugins), ``kernel``
+cherrypit.testing``): ``site_reset`` (a fresh site with the installed plugins), ``kernel``
 (a fresh site with no entry-point plugins), ``client`` and ``live_server``.
 """
 

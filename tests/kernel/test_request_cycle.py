@@ -1125,3 +1125,16 @@ def test_header_values_are_iso_8859_1_for_the_wsgi_server() -> None:
     assert r.headers["x-int"] == "5"
     for _name, value in r.header_list:
         value.encode("iso-8859-1")
+
+
+def test_uri_encoding_from_config_decodes_the_path(kernel: None) -> None:
+    class Root:
+        @cherrypit.expose
+        def default(self, *args: str) -> str:
+            return "|".join(args)
+
+    cherrypit.tree.mount(Root(), "", {"/latin": {"request.uri_encoding": "iso-8859-1"}})
+    c = Client()
+    # %E9 is "é" in latin-1 and not valid UTF-8.
+    assert c.get("/latin/caf%E9").text == "latin|café"
+    assert c.get("/other/caf%C3%A9").text == "other|café"

@@ -61,9 +61,11 @@ def cherrypit_config_namespaces() -> Mapping[str, NamespaceHandler]:  # type: ig
 def cherrypit_app_namespaces() -> Mapping[str, NamespaceHandler]:  # type: ignore[empty-body]
     """Return application config namespaces (applied from an app's ``[/]`` section).
 
-    Handlers are called with ``(key, value)``; use ``cherrypit.request.app`` is not
-    available here: the application is passed as the handler's ``__self__`` when it
-    is a bound method, otherwise look it up from the mount call.
+    Each handler is called with ``(key, value)`` for the keys of its namespace found in
+    the ``[/]`` section of every application that is mounted or merged.  The handler is
+    not told which application it serves; keep per-application state keyed by what the
+    values themselves carry, or use :func:`cherrypit_engine_setup` and
+    ``cherrypit.tree.apps`` when the application matters.
     """
 
 

@@ -162,7 +162,10 @@ def _log_namespace(target: LogManager, key: str, value: Any) -> None:
     if key not in _LOG_SETTINGS:
         known = [*_LOG_SETTINGS, *log_settings]
         raise ConfigError(f"log.{key}: unknown log setting{suggest(key, known)}")
-    setattr(target, key, value)
+    try:
+        setattr(target, key, value)
+    except OSError as exc:
+        raise ConfigError(f"log.{key}: cannot open {value!r}: {exc.strerror or exc}") from exc
 
 
 def _checker_namespace(key: str, value: Any) -> None:

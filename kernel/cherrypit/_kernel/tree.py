@@ -91,6 +91,7 @@ class Application:
         self._plan_version: tuple[int, int] = (-1, -1)
         self._version = 0
         self._section_dispatch = False
+        self._section_uri_encoding = False
         #: Config sections below "/" (the dispatcher only builds paths when some exist).
         self.path_sections: frozenset[str] = frozenset()
         #: WSGI middleware wrapped around this app, innermost last: ``(name, factory)``
@@ -161,6 +162,11 @@ class Application:
         self._section_dispatch = any(
             "request.dispatch" in values for s, values in self.config.items() if s != "global"
         )
+        self._section_uri_encoding = any(
+            "request.uri_encoding" in values
+            for s, values in self.config.items()
+            if s != "global"
+        )
         self._version += 1
 
     def _check_key(self, section: str, key: str, value: Any) -> None:
@@ -191,6 +197,12 @@ class Application:
             if trail == "/" and "/" not in self.config:
                 break
         return site.config.get(key, default)
+
+    def uri_encoding_for(self, path: str) -> str:
+        """``request.uri_encoding`` for ``path`` (how the raw URI bytes are decoded)."""
+        if self._section_uri_encoding:
+            return str(self.find_config(path, "request.uri_encoding", "utf-8"))
+        return str(site.config.get("request.uri_encoding", "utf-8"))
 
     def dispatcher_for(self, path: str, default: Any) -> Any:
         if self._section_dispatch:

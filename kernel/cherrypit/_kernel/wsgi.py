@@ -117,8 +117,9 @@ def _serve(app: Application, environ: dict[str, Any], start_response: Callable[.
         request, response = make_request(app, environ)
         slot.request, slot.response = request, response
         env = environ.get
-        encoding = request.uri_encoding
-        path = _recode(env("SCRIPT_NAME", "") + env("PATH_INFO", ""), encoding)
+        raw_path = env("SCRIPT_NAME", "") + env("PATH_INFO", "")
+        encoding = app.uri_encoding_for(env("PATH_INFO", "") or "/")
+        path = _recode(raw_path, encoding)
         qs = _recode(env("QUERY_STRING", ""), encoding)
         try:
             request.run(

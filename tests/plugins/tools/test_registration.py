@@ -31,6 +31,17 @@ CHERRYPY_TABLE = [
     ("json_in", "before_request_body", 30),
     ("json_out", "before_handler", 30),
     ("params", "before_handler", 15),
+    ("auth_basic", "before_handler", 1),
+    ("auth_digest", "before_handler", 1),
+    ("session_auth", "before_handler", 50),
+    ("caching", "before_handler", 90),
+]
+
+# cherrypit's own tools.
+EXTRA_TABLE = [
+    ("cors", "on_start_resource", 5),
+    ("secure_headers", "before_finalize", 90),
+    ("cpstats", "on_start_resource", 0),
 ]
 
 
@@ -41,23 +52,25 @@ def plugin_only():
         yield
 
 
-@pytest.mark.parametrize(("name", "point", "priority"), CHERRYPY_TABLE)
+@pytest.mark.parametrize(("name", "point", "priority"), CHERRYPY_TABLE + EXTRA_TABLE)
 def test_points_and_priorities(plugin_only, name, point, priority):
     tool = getattr(cherrypit.tools, name)
-    attachments = tool._attachments({})
+    attachments = tool._attachments({"allowed_origins": ["https://x"]} if name == "cors" else {})
     assert (attachments[0][0], attachments[0][2]) == (point, priority)
     assert tool._name == name
 
 
-def test_err_redirect_is_an_error_tool(plugin_only):
-    assert isinstance(cherrypit.tools.err_redirect, cherrypit.ErrorTool)
-    assert cherrypit.tools.err_redirect._attachments({}) == []
+@pytest.mark.parametrize("name", ["err_redirect", "xmlrpc"])
+def test_error_tools(plugin_only, name):
+    assert isinstance(getattr(cherrypit.tools, name), cherrypit.ErrorTool)
+    assert getattr(cherrypit.tools, name)._attachments({}) == []
 
 
 def test_tools_are_owned_by_the_plugin(plugin_only):
     cherrypit.tools.gzip  # noqa: B018 - loads the plugins
     owners = cherrypit.tools._owners
-    assert {name for name, _, _ in CHERRYPY_TABLE} | {"err_redirect"} <= set(owners)
+    expected = {name for name, _, _ in CHERRYPY_TABLE + EXTRA_TABLE} | {"err_redirect", "xmlrpc"}
+    assert expected <= set(owners)
     assert set(owners.values()) == {"tools"}
 
 
@@ -89,12 +102,26 @@ def test_disabled_plugin_leaves_a_working_kernel(mount):
 
 
 def test_compat_modules_resolve_to_the_plugin(plugin_only):
-    from cherrypit.lib import cptools, encoding, jsontools
+    from cherrypit.lib import (
+        auth_basic,
+        auth_digest,
+        caching,
+        cpstats,
+        cptools,
+        encoding,
+        jsontools,
+        xmlrpcutil,
+    )
 
     for module, plugin_module in (
         (cptools, cherrypit_tools.cptools),
         (encoding, cherrypit_tools.encoding),
         (jsontools, cherrypit_tools.jsontools),
+        (auth_basic, cherrypit_tools.auth_basic),
+        (auth_digest, cherrypit_tools.auth_digest),
+        (caching, cherrypit_tools.caching),
+        (cpstats, cherrypit_tools.cpstats),
+        (xmlrpcutil, cherrypit_tools.xmlrpc),
     ):
         for name in module.__all__:
             assert getattr(module, name) is getattr(plugin_module, name), name
