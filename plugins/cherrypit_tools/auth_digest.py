@@ -14,6 +14,8 @@ Differences from CherryPy, all on the side of safety:
 * every comparison of a nonce or a response digest is constant-time;
 * a nonce count (``nc``) is accepted once per nonce and user: a replayed request is
   refused with a ``stale`` challenge (see :class:`NonceCounter`);
+* the ``uri`` the client signed must be the requested one (400 otherwise), so a
+  captured response cannot open another resource;
 * responses without ``qop`` (RFC 2069 style, no nonce count) are refused unless
   ``require_qop`` is False;
 * SHA-256 (RFC 7616) can be offered next to MD5 (``algorithms``).
@@ -30,6 +32,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NoReturn
+from urllib.parse import unquote, urlsplit
 from urllib.request import parse_http_list, parse_keqv_list
 
 from cherrypit import ConfigError, HTTPError, Tool, log
@@ -49,6 +52,7 @@ __all__ = [
     "md5_hex",
     "nonce_counter",
     "synthesize_nonce",
+    "uri_matches",
     "www_authenticate",
 ]
 
@@ -416,6 +420,35 @@ def _respond_401(
     raise HTTPError(401, _UNAUTHORIZED)
 
 
+def uri_matches(uri: str, request: Any) -> bool:
+    """Whether the digest's ``uri`` names the resource ``request`` asked for.
+
+    The first request of an internal-redirect chain counts (the client signed its
+    URI).  The path is compared percent-decoded, the query string as sent; an
+    absolute URI is compared by its path and query.
+    """
+    while request.prev is not None:
+        request = request.prev
+    parts = urlsplit(uri)
+    path = parts.path or "/"
+    wanted: str = request.script_name + request.path_info
+    if unquote(path, "utf-8") != wanted and unquote(path, "latin-1") != wanted:
+        return False
+    query: str = request.query_string
+    return parts.query == query
+
+
+def _authenticated_earlier(request: Any, username: str) -> bool:
+    # After an internal redirect the same Authorization is checked again; its nonce
+    # count was already spent by the first request of the chain.
+    previous = request.prev
+    while previous is not None:
+        if previous.login == username:
+            return True
+        previous = previous.prev
+    return False
+
+
 def _lookup_ha1(get_ha1: GetHA1, realm: str, username: str, algorithm: str) -> str | None:
     base = _base_algorithm(algorithm)
     if base == "MD5":
@@ -462,6 +495,9 @@ def digest_auth(
     if debug:
         _trace(str(auth))
     assert auth.username is not None and auth.response is not None
+    if not uri_matches(auth.uri or "", request):
+        # RFC 2617 3.2.2.5: a response made for another URI must not be accepted.
+        raise HTTPError(400, auth.errmsg("uri does not match the request"))
     if _base_algorithm(auth.algorithm) not in offered or auth.qop == qop_auth_int:
         refuse()
     if require_qop and not auth.qop:
@@ -481,7 +517,11 @@ def digest_auth(
         _trace("digest matches auth.response")
     if auth.is_nonce_stale(nonce_max_age):
         refuse(stale=True)
-    if auth.qop and not nonce_counter.accept(auth.nonce or "", auth.username, auth.nonce_count):
+    if (
+        auth.qop
+        and not _authenticated_earlier(request, auth.username)
+        and not nonce_counter.accept(auth.nonce or "", auth.username, auth.nonce_count)
+    ):
         if debug:
             _trace(f"nonce count {auth.nc} was already used: replay refused")
         refuse(stale=True)

@@ -9,9 +9,10 @@ bytes read and written, times, the requests in progress, slow requests and optio
 per-URI-set timings.  :class:`StatsPage` shows it all as HTML (``index``) or JSON
 (``data``).
 
-Differences from CherryPy: the HTML page escapes every value it shows, and its
+Differences from CherryPy: the HTML page escapes every value it shows, its
 ``pause``/``resume`` actions really are POST-only (CherryPy's ``cp_config`` there
-had no effect).
+had no effect), and a statistics function that fails reports None instead of
+failing the whole page.
 """
 
 from __future__ import annotations
@@ -45,7 +46,11 @@ statistics: dict[str, Any] = logging.statistics  # type: ignore[attr-defined]
 
 
 def extrapolate_statistics(scope: dict[str, Any]) -> dict[str, Any]:
-    """A deep copy of ``scope`` with every function value replaced by ``f(scope)``."""
+    """A deep copy of ``scope`` with every function value replaced by ``f(scope)``.
+
+    A function that fails gives None (CherryPy let the error through, so one broken
+    counter, such as a stopped server's rate, took the whole report down).
+    """
     out: dict[str, Any] = {}
     for key, value in scope.copy().items():
         if isinstance(value, dict):
@@ -53,7 +58,10 @@ def extrapolate_statistics(scope: dict[str, Any]) -> dict[str, Any]:
         elif isinstance(value, (list, tuple)):
             value = [extrapolate_statistics(record) for record in value]
         elif callable(value):
-            value = value(scope)
+            try:
+                value = value(scope)
+            except Exception:
+                value = None
         out[key] = value
     return out
 

@@ -12,7 +12,9 @@ Differences from CherryPy, all on the side of correctness:
 * a generator body survives a failed charset attempt (CherryPy lost the chunks it had
   consumed);
 * ``tools.gzip`` leaves alone a response that already has a ``Content-Encoding``,
-  instead of compressing it twice.
+  instead of compressing it twice;
+* ``tools.gzip.min_size`` (new; 0 by default, as CherryPy) leaves small bodies
+  uncompressed, since the gzip framing makes them bigger (200 is a good value).
 """
 
 from __future__ import annotations
@@ -513,17 +515,30 @@ def _mime_type_matches(ctype: str, mime_types: Iterable[str]) -> bool:
     return False
 
 
+def _smaller_than(response: Any, min_size: int) -> bool:
+    """Whether a non-streamed body is known to be shorter than ``min_size`` bytes."""
+    if min_size <= 0 or response.stream:
+        return False
+    declared = response.headers.get("Content-Length")
+    if declared is not None and str(declared).isdigit():
+        return int(declared) < min_size
+    # finalize() joins a non-streamed body anyway; doing it now just comes earlier.
+    return len(response.collapse_body()) < min_size
+
+
 def gzip(
     compress_level: int = 5,
     mime_types: Iterable[str] = ("text/html", "text/plain"),
     debug: bool = False,
+    min_size: int = 0,
 ) -> None:
     """Gzip the response when the client accepts it and its type is in ``mime_types``.
 
     Always adds ``Vary: Accept-Encoding``.  Nothing is compressed for an empty body,
-    a cached response, a response that already has a ``Content-Encoding``, a request
-    without ``Accept-Encoding``, or one that prefers ``identity``.  When neither gzip
-    nor identity is acceptable the answer becomes 406.
+    a body shorter than ``min_size`` bytes (streamed bodies are always compressed:
+    their size is unknown), a cached response, a response that already has a
+    ``Content-Encoding``, a request without ``Accept-Encoding``, or one that prefers
+    ``identity``.  When neither gzip nor identity is acceptable the answer becomes 406.
     """
     slot = current()
     request, response = slot.request, slot.response
@@ -565,6 +580,10 @@ def gzip(
             if not _mime_type_matches(ctype, mime_types):
                 if debug:
                     _debug(f"Content-Type {ctype} not in {mime_types!r}", "TOOLS.GZIP")
+                return
+            if _smaller_than(response, min_size):
+                if debug:
+                    _debug(f"Body smaller than min_size {min_size}", "TOOLS.GZIP")
                 return
             if debug:
                 _debug("Gzipping", "TOOLS.GZIP")

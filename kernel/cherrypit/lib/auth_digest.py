@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from cherrypit_tools.auth_digest import md5_hex as md5_hex
     from cherrypit_tools.auth_digest import nonce_counter as nonce_counter
     from cherrypit_tools.auth_digest import synthesize_nonce as synthesize_nonce
+    from cherrypit_tools.auth_digest import uri_matches as uri_matches
     from cherrypit_tools.auth_digest import www_authenticate as www_authenticate
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "md5_hex",
     "nonce_counter",
     "synthesize_nonce",
+    "uri_matches",
     "www_authenticate",
 ]
 

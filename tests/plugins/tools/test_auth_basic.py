@@ -176,7 +176,7 @@ def test_unknown_hash_method():
 
 
 def test_checkpassword_hashed_over_http(mount):
-    store = {"alice": auth_basic.hash_password("wonderland", method="pbkdf2_sha256")}
+    store = {"alice": auth_basic.hash_password("wonderland")}
     client = mount(
         Root(),
         {

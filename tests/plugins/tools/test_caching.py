@@ -93,7 +93,9 @@ def client(mount):
 
 
 def the_cache() -> MemoryCache:
-    (cache,) = [c for c in registry.caches() if isinstance(c, MemoryCache) and c.maxobj_size != 1000]
+    (cache,) = [
+        c for c in registry.caches() if isinstance(c, MemoryCache) and c.maxobj_size != 1000
+    ]
     return cache
 
 
@@ -279,7 +281,8 @@ def test_expired_copy_is_not_served_even_without_a_sweep(mount):
     (cache,) = registry.caches()
     uricache = cache.store["http://127.0.0.1:8080/"]
     ((key, entry),) = uricache.variants()
-    uricache[key] = CachedResponse(*entry, expires=time.time() - 1)
+    status, headers, body, created = entry
+    uricache[key] = CachedResponse(status, headers, body, created, expires=time.time() - 1)
     assert client.get("/").text == "index #2"
 
 
@@ -430,3 +433,19 @@ def test_compat_names(site_reset):
     ((point, _, priority, kwargs),) = tool._attachments({})
     assert (point, priority) == ("before_handler", 90)
     assert kwargs["invalid_methods"] == ("POST", "PUT", "DELETE")
+
+
+def test_head_and_get_share_the_copy(client):
+    # The handler produces the whole body for HEAD too; the server just does not send it.
+    r = client.head("/")
+    assert (r.status, r.body) == (200, b"")
+    assert client.get("/").text == "index #1"
+    head = client.head("/")
+    assert (head.status, head.body, head.header("Age")) == (200, b"", "0")
+    assert head.header("Content-Length") == str(len(b"index #1"))
+
+
+def test_unknown_setting_is_a_config_error(mount, error_log):
+    client = mount(Root(), {"/": {"tools.caching.on": True, "tools.caching.dealy": 5}})
+    assert client.get("/").status == 500
+    assert "tools.caching.dealy: unknown setting" in error_log.text()

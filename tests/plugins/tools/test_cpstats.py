@@ -20,6 +20,15 @@ class Root:
     def upload(self, **kwargs):
         return "got " + ",".join(sorted(kwargs))
 
+    @cherrypit.expose
+    def streamed(self):
+        cherrypit.response.stream = True
+        return iter(["a", "b"])
+
+    @cherrypit.expose
+    def broken(self):
+        raise RuntimeError("no")
+
 
 @pytest.fixture
 def app_stats():
@@ -72,8 +81,9 @@ def test_paused_collection(client, app_stats):
 
 def test_extrapolation_copies_and_computes():
     scope = {"a": 2, "double": lambda s: s["a"] * 2, "sub": {"x": 1}, "list": [{"y": lambda s: 3}]}
+    scope["broken"] = lambda s: 1 / 0
     out = cpstats.extrapolate_statistics(scope)
-    assert out == {"a": 2, "double": 4, "sub": {"x": 1}, "list": [{"y": 3}]}
+    assert out == {"a": 2, "double": 4, "sub": {"x": 1}, "list": [{"y": 3}], "broken": None}
     assert out["sub"] is not scope["sub"]
 
 
@@ -126,3 +136,14 @@ def test_tool_shape(site_reset):
     assert isinstance(tool, cpstats.StatsTool)
     points = [(p, prio) for p, _, prio, _ in tool._attachments({})]
     assert points == [("on_start_resource", 0), ("on_end_request", 50)]
+
+
+def test_streamed_and_failed_requests(client, app_stats):
+    assert client.get("/streamed").body == b"ab"
+    (record,) = app_stats["Requests"].values()
+    assert record["Bytes Written"] == "chunked"
+    assert app_stats["Total Bytes Written"] == 0
+    assert client.get("/broken").status == 500
+    (record,) = app_stats["Requests"].values()
+    assert record["Response Status"].startswith("500")
+    assert (app_stats["Total Requests"], app_stats["Current Requests"]) == (2, 0)

@@ -25,7 +25,7 @@ class Root:
     @cherrypit.expose
     def atom(self):
         cherrypit.response.headers["Content-Type"] = "application/atom+xml"
-        return b"<feed/>" * 20
+        return b"<feed/>" * 40
 
     @cherrypit.expose
     def empty(self):
@@ -112,7 +112,7 @@ def test_media_types_and_wildcards(mount):
     assert decompress(r.body).startswith(b'{"k": "vvv')
     r = client.get("/atom", headers=GZ)
     assert r.header("Content-Encoding") == "gzip"
-    assert decompress(r.body) == b"<feed/>" * 20
+    assert decompress(r.body) == b"<feed/>" * 40
 
 
 def test_empty_body_is_not_compressed(client):
@@ -171,3 +171,43 @@ def test_compress_helper_levels_and_sync_flush():
     # A sync flush after every chunk: each input chunk yields output at once.
     assert len(pieces) == 3
     assert decompress(b"".join(pieces)) == b"".join(data)
+
+
+class SmallRoot:
+    @cherrypit.expose
+    def small(self):
+        return "s" * 199
+
+    @cherrypit.expose
+    def enough(self):
+        return "e" * 200
+
+    @cherrypit.expose
+    def declared(self):
+        cherrypit.response.headers["Content-Length"] = "10"
+        return "d" * 10
+
+    @cherrypit.expose
+    def streamed(self):
+        cherrypit.response.stream = True
+        return iter(["tiny"])
+
+
+def test_min_size(mount):
+    client = mount(SmallRoot(), {"/": {"tools.gzip.on": True, "tools.gzip.min_size": 200}})
+    small = client.get("/small", headers=GZ)
+    assert (small.header("Content-Encoding"), small.body) == (None, b"s" * 199)
+    assert small.header("Vary") == "Accept-Encoding"
+    assert client.get("/enough", headers=GZ).header("Content-Encoding") == "gzip"
+    assert client.get("/declared", headers=GZ).header("Content-Encoding") is None
+    # A streamed body's size is unknown: it is compressed whatever its size.
+    streamed = client.get("/streamed", headers=GZ)
+    assert streamed.header("Content-Encoding") == "gzip"
+    assert decompress(streamed.body) == b"tiny"
+
+
+def test_no_min_size_by_default_as_cherrypy(mount):
+    client = mount(SmallRoot(), {"/": {"tools.gzip.on": True}})
+    r = client.get("/small", headers=GZ)
+    assert r.header("Content-Encoding") == "gzip"
+    assert decompress(r.body) == b"s" * 199

@@ -30,6 +30,11 @@ class Root:
     def elsewhere(self):
         raise cherrypit.HTTPRedirect("/")
 
+    @cherrypit.expose
+    def streamed(self):
+        cherrypit.response.stream = True
+        return iter(["a", "b"])
+
 
 @pytest.fixture
 def client(mount):
@@ -81,9 +86,7 @@ def test_hsts_options(mount):
         },
     )
     r = Client(scheme="https").get("/")
-    assert r.header("Strict-Transport-Security") == (
-        "max-age=63072000; includeSubDomains; preload"
-    )
+    assert r.header("Strict-Transport-Security") == ("max-age=63072000; includeSubDomains; preload")
 
 
 def test_headers_can_be_switched_off(mount):
@@ -118,7 +121,9 @@ def test_handler_values_win(client):
     assert r.header("X-Content-Type-Options") == "nosniff"
 
 
-@pytest.mark.parametrize(("path", "status"), [("/missing", 404), ("/crash", 500), ("/elsewhere", 303)])
+@pytest.mark.parametrize(
+    ("path", "status"), [("/missing", 404), ("/crash", 500), ("/elsewhere", 303)]
+)
 def test_errors_and_redirects_carry_them(client, path, status):
     r = Client(scheme="https").get(path)
     assert r.status == status
@@ -151,3 +156,9 @@ def test_configuration_errors(mount, error_log, settings, message):
     client = mount(Root(), {"/": conf})
     assert client.get("/").status == 500
     assert message in error_log.text()
+
+
+def test_streamed_responses_get_them(client):
+    r = client.get("/streamed")
+    assert (r.status, r.body) == (200, b"ab")
+    assert r.header("X-Content-Type-Options") == "nosniff"

@@ -141,7 +141,7 @@ def test_without_a_check_nobody_logs_in(sessions, mount):
 
 
 def test_anonymous_and_on_check(sessions, mount):
-    seen = []
+    seen: list[str] = []
     client = mount(
         Root(),
         auth_config(anonymous=lambda: "guest", on_check=seen.append, session_key="who"),
