@@ -14,11 +14,11 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from hashlib import md5
 from typing import Any, cast
-from urllib.parse import urlparse
 
 from cherrypit import HTTPError, HTTPRedirect, InternalRedirect, Tool, log, url
 from cherrypit._kernel.hooks import POINTS
 from cherrypit._kernel.httputil import AcceptElement, HeaderElement, HeaderMap, valid_status
+from cherrypit._kernel.proxy import apply_forwarded
 from cherrypit._kernel.serving import current
 
 # CherryPy keeps the form-login tool in cptools; it lives in its own module here.
@@ -144,25 +144,23 @@ def allow(methods: str | Iterable[str] | None = None, debug: bool = False) -> No
         raise HTTPError(405)
 
 
-def _proxy_is_trusted(request: Any) -> bool:
-    # cherrypit: with request.trusted_proxies configured, only those peers may rewrite
-    # the base and the client address.  Left empty, switching tools.proxy on means
-    # "every peer is the proxy", as in CherryPy.
-    trusted = request.trusted_proxies
-    return not trusted or request.remote.ip in trusted
-
-
 def proxy(
     base: str | None = None,
     local: str | None = "X-Forwarded-Host",
     remote: str | None = "X-Forwarded-For",
     scheme: str | None = "X-Forwarded-Proto",
+    trusted: Iterable[str] | None = None,
     debug: bool = False,
 ) -> None:
-    """Take ``request.base`` and the client address from a reverse proxy's headers.
+    """Take ``request.base``, the scheme and the client address from a reverse proxy.
 
-    :param base: the public ``scheme://host[:port]`` (without a trailing slash);
-        the ``local`` header overrides it when present.
+    Only a trusted peer is believed: ``trusted`` (addresses, networks, or ``"*"`` for
+    CherryPy's trust-everyone), else ``request.trusted_proxies``, else the loopback
+    addresses.  When the tool is on site-wide or in ``[/]`` the kernel has already done
+    this before dispatch, and the tool does nothing.
+
+    :param base: the public ``scheme://host[:port]``; the ``local`` header (or
+        ``Forwarded: host=``) overrides it when present.
     :param local: header naming the public host (``''`` to ignore).
     :param remote: header naming the client address (``''`` to keep the peer's);
         for ``X-Forwarded-For`` the first address of the list is used.
@@ -170,40 +168,14 @@ def proxy(
         headers are understood too).
     """
     request = current().request
-    if not _proxy_is_trusted(request):
-        if debug:
-            log(f"Peer {request.remote.ip!r} is not a trusted proxy", "TOOLS.PROXY")
+    if request.forwarded_applied:
         return
-
-    public_scheme: str | None = None
-    if scheme:
-        sent = request.headers.get(scheme)
-        if debug:
-            log(f"Testing scheme {scheme!r}:{sent!r}", "TOOLS.PROXY")
-        public_scheme = "https" if sent == "on" and "ssl" in scheme.lower() else sent
-    if not public_scheme:
-        public_scheme = request.base[: request.base.find("://")]
-
-    if local:
-        forwarded_host = request.headers.get(local)
-        if debug:
-            log(f"Testing local {local!r}:{forwarded_host!r}", "TOOLS.PROXY")
-        if forwarded_host is not None:
-            base = forwarded_host.split(",")[0]
-    if not base:
-        base = request.headers.get("Host", urlparse(request.base).netloc)
-    if "://" not in base:
-        base = f"{public_scheme}://{base}"
-    request.base = base
-
-    if remote:
-        forwarded_for = request.headers.get(remote)
-        if debug:
-            log(f"Testing remote {remote!r}:{forwarded_for!r}", "TOOLS.PROXY")
-        if forwarded_for:
-            if remote == "X-Forwarded-For":
-                forwarded_for = forwarded_for.split(",")[0].strip()
-            request.remote.ip = forwarded_for
+    believed = apply_forwarded(
+        request, base=base, local=local, remote=remote, scheme=scheme, trusted=trusted
+    )
+    if debug:
+        outcome = "applied" if believed else "ignored (peer is not a trusted proxy)"
+        log(f"Forwarded headers from {request.remote.ip!r} {outcome}", "TOOLS.PROXY")
 
 
 def ignore_headers(headers: Iterable[str] = ("Range",), debug: bool = False) -> None:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 from cherrypit._kernel import serving
 from cherrypit._kernel.errors import CherryPyException, HTTPError, NotFound
 from cherrypit._kernel.httputil import urljoin
+from cherrypit._kernel.proxy import DEFAULT_TRUSTED, is_trusted
 
 if TYPE_CHECKING:
     from cherrypit._kernel.request import Request
@@ -558,7 +559,8 @@ def VirtualHost(
 
     ``domains`` maps host names (with port if needed) to path prefixes.  The
     ``X-Forwarded-Host`` header is honoured only when the peer is one of the
-    configured trusted proxies (``request.trusted_proxies``); CherryPy trusted any
+    configured trusted proxies (``request.trusted_proxies``, by default the loopback
+    addresses, as for ``tools.proxy``); CherryPy trusted any
     client.
     """
     if next_dispatcher is None:
@@ -573,7 +575,11 @@ def VirtualHost(
             trusted = request.trusted_proxies
             if request.app is not None:
                 trusted = request.app.find_config(path_info, "request.trusted_proxies", trusted)
-            if request.remote.ip in trusted:
+            # A proxy already believed before dispatch was checked then (remote.ip is
+            # the client's address now).
+            if request.forwarded_applied or is_trusted(
+                request.remote.ip, trusted or DEFAULT_TRUSTED
+            ):
                 domain = header("X-Forwarded-Host", domain)
         prefix = domains.get(domain, "")
         if prefix:

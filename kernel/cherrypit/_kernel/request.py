@@ -32,6 +32,7 @@ from cherrypit._kernel.httputil import (
     parse_query_string,
     valid_status,
 )
+from cherrypit._kernel.proxy import apply_forwarded
 
 if TYPE_CHECKING:
     from cherrypit._kernel.body import RequestBody
@@ -161,8 +162,11 @@ class Request:
     closed = False
     stage: str | None = None
     unique_id = _LazyUniqueId()
-    #: Peers whose forwarded headers (X-Forwarded-Host…) are believed.
+    #: Peers whose forwarded headers (X-Forwarded-Host…) are believed; empty means
+    #: the loopback addresses (see ``tools.proxy.trusted``).
     trusted_proxies: Iterable[str] = ()
+    #: Whether a trusted proxy's headers already rewrote base/scheme/remote.
+    forwarded_applied = False
     wsgi_environ: dict[str, Any] = {}
     json: Any = None
 
@@ -246,6 +250,9 @@ class Request:
             raise NotFound()
         self.stage = "process_headers"
         self.process_headers()
+        proxy = app.proxy_settings()
+        if proxy is not None:
+            apply_forwarded(self, **proxy)
         self.stage = "get_resource"
         self.get_resource(path_info)
 

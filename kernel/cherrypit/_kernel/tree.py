@@ -92,6 +92,8 @@ class Application:
         self._version = 0
         self._section_dispatch = False
         self._section_uri_encoding = False
+        self._proxy: dict[str, Any] | None = None
+        self._proxy_version: tuple[int, int] = (-1, -1)
         #: Config sections below "/" (the dispatcher only builds paths when some exist).
         self.path_sections: frozenset[str] = frozenset()
         #: WSGI middleware wrapped around this app, innermost last: ``(name, factory)``
@@ -197,6 +199,25 @@ class Application:
             if trail == "/" and "/" not in self.config:
                 break
         return site.config.get(key, default)
+
+    def proxy_settings(self) -> dict[str, Any] | None:
+        """``tools.proxy.*`` when switched on site-wide or in ``[/]`` (applied pre-dispatch)."""
+        version = (site.config.version, self._version)
+        if version != self._proxy_version:
+            merged = {k: v for k, v in site.config.items() if k.startswith("tools.proxy.")}
+            merged.update(
+                (k, v) for k, v in self.config.get("/", {}).items() if k.startswith("tools.proxy.")
+            )
+            settings: dict[str, Any] | None = None
+            if merged.get("tools.proxy.on"):
+                settings = {
+                    k[len("tools.proxy.") :]: v
+                    for k, v in merged.items()
+                    if k not in ("tools.proxy.on", "tools.proxy.debug", "tools.proxy.priority")
+                }
+            self._proxy = settings
+            self._proxy_version = version
+        return self._proxy
 
     def uri_encoding_for(self, path: str) -> str:
         """``request.uri_encoding`` for ``path`` (how the raw URI bytes are decoded)."""

@@ -1,0 +1,116 @@
+"""tools.proxy: headers believed only from trusted peers, applied before dispatch (kernel)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cherrypit
+import pytest
+from cherrypit._kernel.proxy import is_trusted, parse_forwarded
+from cherrypit.testing import Client
+
+
+class Root:
+    @cherrypit.expose
+    def index(self) -> str:
+        r = cherrypit.request
+        return f"{r.base}|{r.scheme}|{r.remote.ip}|{cherrypit.url('/x')}"
+
+    @cherrypit.expose
+    def go(self) -> str:
+        raise cherrypit.HTTPRedirect("target")
+
+    def _cp_dispatch(self, vpath: list[str]) -> Any:
+        # A redirect raised *while dispatching* must already see the public URL.
+        if vpath and vpath[0] == "moved":
+            raise cherrypit.HTTPRedirect("/new-home")
+        return None
+
+
+FORWARDED = {
+    "X-Forwarded-Host": "www.example.com",
+    "X-Forwarded-Proto": "https",
+    "X-Forwarded-For": "203.0.113.7, 10.0.0.2",
+}
+
+
+def _mount(**proxy: Any) -> None:
+    conf = {"tools.proxy.on": True, **{f"tools.proxy.{k}": v for k, v in proxy.items()}}
+    cherrypit.tree.mount(Root(), "", {"/": conf})
+
+
+def test_loopback_proxy_is_trusted_by_default(site_reset: None) -> None:
+    _mount()
+    r = Client().get("/", headers=FORWARDED)
+    assert r.text == "https://www.example.com|https|203.0.113.7|https://www.example.com/x"
+
+
+def test_other_peers_are_not_believed_by_default(site_reset: None) -> None:
+    _mount()
+    r = Client(remote_addr="198.51.100.9").get("/", headers=FORWARDED)
+    assert r.text == "http://127.0.0.1:8080|http|198.51.100.9|http://127.0.0.1:8080/x"
+
+
+def test_configured_networks_and_star(site_reset: None) -> None:
+    _mount(trusted=["10.0.0.0/8"])
+    assert Client(remote_addr="10.1.2.3").get("/", headers=FORWARDED).text.startswith(
+        "https://www.example.com|"
+    )
+    assert Client(remote_addr="127.0.0.1").get("/", headers=FORWARDED).text.startswith(
+        "http://127.0.0.1:8080|"
+    )
+    cherrypit.tree.apps.clear()
+    _mount(trusted=["*"])  # CherryPy's behaviour: every peer is the proxy
+    assert Client(remote_addr="192.0.2.1").get("/", headers=FORWARDED).text.startswith(
+        "https://www.example.com|"
+    )
+
+
+def test_rfc7239_forwarded_header_wins(site_reset: None) -> None:
+    _mount()
+    headers = {
+        **FORWARDED,
+        "Forwarded": 'for="[2001:db8::7]:4711";proto=https;host=api.example.org, for=10.0.0.2',
+    }
+    r = Client().get("/", headers=headers)
+    assert r.text == "https://api.example.org|https|2001:db8::7|https://api.example.org/x"
+
+
+def test_redirects_raised_during_dispatch_see_the_public_url(site_reset: None) -> None:
+    _mount()
+    c = Client()
+    r = c.get("/moved", headers=FORWARDED)
+    assert (r.status, r.header("Location")) == (303, "https://www.example.com/new-home")
+    r = c.get("/go", headers=FORWARDED)
+    assert r.header("Location") == "https://www.example.com/target"
+
+
+def test_site_wide_switch_works_too(site_reset: None) -> None:
+    cherrypit.config.update({"tools.proxy.on": True, "tools.proxy.base": "https://fixed.example"})
+    cherrypit.tree.mount(Root())
+    r = Client().get("/", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert r.text.startswith("https://fixed.example|http|203.0.113.9|")
+
+
+@pytest.mark.parametrize(
+    ("peer", "trusted", "expected"),
+    [
+        ("127.0.0.1", ["127.0.0.1"], True),
+        ("::1", ["127.0.0.1", "::1"], True),
+        ("10.9.8.7", ["10.0.0.0/8"], True),
+        ("11.0.0.1", ["10.0.0.0/8"], False),
+        ("not-an-ip", ["127.0.0.1"], False),
+        ("not-an-ip", ["*"], True),
+        ("192.0.2.1", ["bogus", "192.0.2.1"], True),
+    ],
+)
+def test_is_trusted(peer: str, trusted: list[str], expected: bool) -> None:
+    assert is_trusted(peer, trusted) is expected
+
+
+def test_parse_forwarded_takes_the_client_side_element() -> None:
+    assert parse_forwarded('For="192.0.2.60";Proto=http;By=203.0.113.43, for=198.51.100.17') == {
+        "for": "192.0.2.60",
+        "proto": "http",
+        "by": "203.0.113.43",
+    }
