@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import jinja2
+
 from cherrypit import CherryPyException
 from cherrypit_templates.engine import TemplateError, TemplateNotFound, find_template_frame
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from cherrypit import CherryPyException
-from cherrypit_templates.engine import TemplateError, TemplateNotFound
 from mako import exceptions as mako_exceptions
 from mako.lookup import TemplateLookup
+
+from cherrypit import CherryPyException
+from cherrypit_templates.engine import TemplateError, TemplateNotFound
 
 __all__ = ["MakoEngine"]
 

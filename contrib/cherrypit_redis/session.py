@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from typing import Any, ClassVar
 
 import redis
+
 from cherrypit import ConfigError, HTTPError, log
 from cherrypit_sessions import codec
 from cherrypit_sessions.base import Session, SessionLockTimeout, lock_timeout_seconds

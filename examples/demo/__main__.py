@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 
 import cherrypit as cherrypy
-
 from examples.demo.app import CONFIG_PATH, root
 
 

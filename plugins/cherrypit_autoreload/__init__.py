@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cherrypit.plugin import hookimpl
-
 from cherrypit_autoreload import reloader
 from cherrypit_autoreload.supervisor import supervise
 

@@ -23,7 +23,6 @@ from typing import Any
 import cherrypit
 from cherrypit.process.plugins import Monitor
 from cherrypit.process.wspbus import Bus
-
 from cherrypit_autoreload import child, watch
 from cherrypit_autoreload.protocol import ChildState
 

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 from cherrypit._kernel.logmanager import LogManager
 from cherrypit.plugin import hookimpl
-
 from cherrypit_logging import lifecycle, rendering, settings
 from cherrypit_logging.loggers import get_logger
 

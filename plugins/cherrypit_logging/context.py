@@ -17,8 +17,9 @@ import logging
 from typing import Any
 
 import structlog
-from cherrypit._kernel.serving import current
 from structlog.typing import EventDict, WrappedLogger
+
+from cherrypit._kernel.serving import current
 
 __all__ = [
     "ACCESS_KEYS",

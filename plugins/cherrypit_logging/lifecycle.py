@@ -7,7 +7,6 @@ from typing import Any
 
 from cherrypit._kernel import site
 from cherrypit._kernel.logmanager import LogManager
-
 from cherrypit_logging import settings
 
 __all__ = ["LISTENERS", "managers", "set_level"]

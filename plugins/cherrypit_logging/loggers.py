@@ -14,9 +14,10 @@ import logging
 from typing import Any
 
 import structlog
+from structlog.typing import EventDict, WrappedLogger
+
 from cherrypit._kernel import site
 from cherrypit._kernel.serving import current
-from structlog.typing import EventDict, WrappedLogger
 
 __all__ = ["CurrentErrorLog", "get_logger"]
 

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from cherrypit.plugin import NamespaceHandler, hookimpl
-
 from cherrypit_server import registry
 
 if TYPE_CHECKING:

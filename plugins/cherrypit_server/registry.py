@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cherrypit.plugin import ConfigError
-
 from cherrypit_server.settings import SETTINGS, as_bool, coerce, unknown_setting
 
 if TYPE_CHECKING:

@@ -19,7 +19,6 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from cherrypit.process.servers import BindAddr, PortInUseError, ServerAdapter, Timeouts
-
 from cherrypit_server.wsgi_server import CPWSGIServer
 
 if TYPE_CHECKING:

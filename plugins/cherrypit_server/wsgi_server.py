@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import cheroot.server
 import cheroot.wsgi
 from cheroot.ssl.builtin import BuiltinSSLAdapter
+
 from cherrypit.plugin import ConfigError
 
 if TYPE_CHECKING:

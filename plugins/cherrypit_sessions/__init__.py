@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cherrypit.plugin import hookimpl
-
 from cherrypit_sessions import api, storages
 
 if TYPE_CHECKING:

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from cherrypit import ConfigError, HTTPError, log
-
 from cherrypit_sessions import codec
 from cherrypit_sessions.base import Session, SessionLockTimeout
 from cherrypit_sessions.filelock import FileLock

@@ -16,7 +16,6 @@ from typing import Any
 
 from cherrypit import ConfigError
 from cherrypit._kernel.config import suggest
-
 from cherrypit_sessions import storages
 from cherrypit_sessions.base import Session, lock_timeout_seconds
 

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 from cherrypit import ConfigError, log
 from cherrypit.process.plugins import Monitor
 from cherrypit.process.wspbus import states
-
 from cherrypit_sessions.base import Session
 from cherrypit_sessions.files import FileSession
 from cherrypit_sessions.ram import RamSession

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from cherrypit import HandlerTool
 from cherrypit.plugin import hookimpl
-
 from cherrypit_static import mime, respond, tools
 
 if TYPE_CHECKING:

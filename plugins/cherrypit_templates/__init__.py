@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cherrypit.plugin import hookimpl
-
 from cherrypit_templates.engine import (
     TemplateEngine,
     TemplateError,

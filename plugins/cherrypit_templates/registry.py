@@ -14,7 +14,6 @@ import threading
 from typing import Any
 
 from cherrypit import ConfigError
-
 from cherrypit_templates.engine import TemplateEngine
 
 __all__ = [

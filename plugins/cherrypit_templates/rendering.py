@@ -18,7 +18,6 @@ from typing import Any, NoReturn
 from cherrypit import ConfigError, HTTPError, log, url
 from cherrypit._kernel import serving
 from cherrypit._kernel.config import suggest
-
 from cherrypit_templates import registry
 from cherrypit_templates.engine import TemplateEngine, TemplateError, TemplateNotFound
 

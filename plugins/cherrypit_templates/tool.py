@@ -14,7 +14,6 @@ from typing import Any, TypeVar, cast
 
 from cherrypit import Tool
 from cherrypit._kernel import serving
-
 from cherrypit_templates.rendering import Renderer
 
 __all__ = ["TemplateTool", "render", "template"]

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 from cherrypit import ErrorTool, Tool
 from cherrypit.plugin import hookimpl
-
 from cherrypit_tools import (
     auth_basic,
     auth_digest,

@@ -35,7 +35,6 @@ from cherrypit import ConfigError, HTTPError, HTTPRedirect, Tool, log
 from cherrypit._kernel.httputil import HeaderMap, HTTPDate, valid_status
 from cherrypit._kernel.plan import _resolve_callable
 from cherrypit._kernel.serving import current
-
 from cherrypit_tools.cache_store import (
     AntiStampedeCache,
     Cache,

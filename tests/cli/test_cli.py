@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from cherrypit import cli
 from cherrypit._kernel import pluginmanager
 from cherrypit.plugin import hookimpl

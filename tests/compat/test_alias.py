@@ -13,6 +13,7 @@ import types
 from collections.abc import Iterator
 
 import pytest
+
 from cherrypit import compat
 
 SCRIPT = textwrap.dedent(

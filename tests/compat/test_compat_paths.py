@@ -12,8 +12,9 @@ import io
 import json
 from typing import Any
 
-import cherrypit as cherrypy
 import pytest
+
+import cherrypit as cherrypy
 from cherrypit import _cpcompat, _cpconfig, _cperror, _cptools, _cpwsgi
 from cherrypit._kernel import errors as kernel_errors
 from cherrypit.lib import _helpers, locking, reprconf

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime
 import unittest
 
-import cherrypit as cherrypy
 import pytest
+
+import cherrypit as cherrypy
 from cherrypit.test import helper
 
 pytestmark = pytest.mark.e2e

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
 from cherrypit.testing import free_port
 
 pytestmark = pytest.mark.e2e

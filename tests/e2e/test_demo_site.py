@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from cherrypit.testing import free_port
 
 pytestmark = pytest.mark.e2e

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+
 from cherrypit.process import servers as process_servers
 from cherrypit.process.servers import PortInUseError
 from cherrypit.process.wspbus import Bus, ChannelFailures

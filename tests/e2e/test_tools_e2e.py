@@ -10,8 +10,9 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-import cherrypit
 import pytest
+
+import cherrypit
 from cherrypit.lib import auth_basic, auth_digest
 from cherrypit_tools.cache_store import registry
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from cherrypit.testing import Client
 
 # The examples live at the repository root, which is not an installed source root.

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+
 from cherrypit._kernel import pluginmanager
 from cherrypit.testing import site_context
 

@@ -12,8 +12,9 @@ import os
 import tracemalloc
 from typing import Any
 
-import cherrypit._cpreqbody as compat
 import pytest
+
+import cherrypit._cpreqbody as compat
 from cherrypit._kernel import body
 from cherrypit._kernel.body import Entity, Part, RequestBody, SizedReader
 from cherrypit._kernel.errors import HTTPError

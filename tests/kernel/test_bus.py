@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
 from cherrypit.process import wspbus
 from cherrypit.process.wspbus import Bus, ChannelFailures, states
 

@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import cherrypit
 import pytest
+
+import cherrypit
 from cherrypit import ConfigError
 from cherrypit.testing import Client
 

@@ -7,8 +7,9 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import cherrypit
 import pytest
+
+import cherrypit
 from cherrypit import ConfigError
 from cherrypit._kernel.configfile import as_dict, parse, unrepr
 from cherrypit.testing import Client

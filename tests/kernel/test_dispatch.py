@@ -11,8 +11,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-import cherrypit
 import pytest
+
+import cherrypit
 from cherrypit.testing import Client, TestResponse
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}

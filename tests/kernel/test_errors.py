@@ -6,8 +6,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-import cherrypit
 import pytest
+
+import cherrypit
 from cherrypit._kernel import errors
 from cherrypit._kernel.errors import bare_error, format_exc, get_error_page
 from cherrypit.testing import Client

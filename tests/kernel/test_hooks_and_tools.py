@@ -6,8 +6,9 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-import cherrypit
 import pytest
+
+import cherrypit
 from cherrypit._kernel.hooks import POINTS, Hook, HookMap, run_hooks
 from cherrypit.testing import Client
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import http
 import pickle
 
-import cherrypit.lib.httputil as compat
 import pytest
+
+import cherrypit.lib.httputil as compat
 from cherrypit._kernel import httputil
 from cherrypit._kernel.errors import HTTPError
 from cherrypit._kernel.httputil import (

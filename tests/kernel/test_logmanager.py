@@ -8,8 +8,9 @@ import logging
 import re
 from types import SimpleNamespace
 
-import cherrypit._cplogging as compat
 import pytest
+
+import cherrypit._cplogging as compat
 from cherrypit._kernel import logmanager
 from cherrypit._kernel.httputil import HeaderMap, Host
 from cherrypit._kernel.logmanager import LogManager

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import cherrypit
 import pytest
+
+import cherrypit
 from cherrypit._kernel import pluginmanager
 from cherrypit._kernel.pluginmanager import PluginError
 from cherrypit.plugin import ConfigError, hookimpl

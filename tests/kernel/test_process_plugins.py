@@ -16,8 +16,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import cherrypit.process
 import pytest
+
+import cherrypit.process
 from cherrypit.process import plugins, servers
 from cherrypit.process.servers import PortInUseError, ServerAdapter
 from cherrypit.process.wspbus import Bus, ChannelFailures, states

@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import cherrypit
 import pytest
+
+import cherrypit
 from cherrypit._kernel.hooks import POINTS
 from cherrypit.testing import Client, TestResponse
 

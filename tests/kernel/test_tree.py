@@ -6,8 +6,9 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
-import cherrypit
 import pytest
+
+import cherrypit
 from cherrypit.testing import Client
 
 

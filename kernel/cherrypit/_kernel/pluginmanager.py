@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import pluggy
+
 from cherrypit._kernel import hookspecs
 from cherrypit._kernel.errors import ConfigError
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import textwrap
 
-import cherrypit
 import pytest
+
+import cherrypit
 from cherrypit.testing import Client
 from cherrypit_jinja2 import Jinja2Engine
 from cherrypit_templates import TemplateError, TemplateNotFound

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import textwrap
 
-import cherrypit
 import pytest
+
+import cherrypit
 from cherrypit.testing import Client
 from cherrypit_mako import MakoEngine
 from cherrypit_templates import TemplateError, TemplateNotFound

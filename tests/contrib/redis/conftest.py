@@ -14,9 +14,10 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import cherrypit
 import pytest
 import redis
+
+import cherrypit
 from cherrypit.testing import Client, free_port, site_context
 from cherrypit_redis import RedisSession
 

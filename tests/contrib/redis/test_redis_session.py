@@ -10,6 +10,7 @@ import threading
 import time
 
 import pytest
+
 from cherrypit import ConfigError
 from cherrypit.testing import Client, free_port
 from cherrypit_redis import RedisSession

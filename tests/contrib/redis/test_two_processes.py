@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
 from cherrypit.testing import free_port
 
 APP = Path(__file__).with_name("redis_app.py")

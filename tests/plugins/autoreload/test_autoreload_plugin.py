@@ -7,8 +7,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import cherrypit
 import pytest
+
+import cherrypit
 from cherrypit._kernel import pluginmanager
 from cherrypit._kernel.engine import AutoreloadSettings
 from cherrypit.process import plugins as process_plugins

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
 from cherrypit_autoreload import protocol, supervisor
 from cherrypit_autoreload.supervisor import Supervisor
 

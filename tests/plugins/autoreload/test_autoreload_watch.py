@@ -11,6 +11,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+
 from cherrypit_autoreload import protocol, watch
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 import cherrypit
 import cherrypit.lib.logs
-import pytest
 from cherrypit import ConfigError
 
 PLAIN_ERROR = r"\[\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d\] APP inside the handler\n"

@@ -7,10 +7,11 @@ import logging
 import re
 from typing import Any
 
+import pytest
+
 import cherrypit
 import cherrypit.lib.logs
 import cherrypit_logging
-import pytest
 from cherrypit import ConfigError
 
 log = cherrypit_logging.get_logger("shop.views", component="cart")

@@ -9,10 +9,11 @@ import logging
 import re
 from typing import Any
 
-import cherrypit
-import cherrypit._cplogging
 import pytest
 import structlog
+
+import cherrypit
+import cherrypit._cplogging
 from cherrypit import ConfigError
 
 CONSOLE_TIME = r"\[\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d\]"

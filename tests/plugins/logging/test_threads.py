@@ -6,8 +6,9 @@ import json
 import threading
 import urllib.request
 
-import cherrypit
 import pytest
+
+import cherrypit
 from cherrypit.testing import free_port
 from cherrypit_logging import get_logger
 

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import cheroot.wsgi
+
 from cherrypit.process.servers import ServerAdapter
 from cherrypit_server import registry
 from cherrypit_server.server import Server

@@ -10,8 +10,9 @@ import socket
 import ssl
 
 import cheroot.server
-import cherrypit_server
 import pytest
+
+import cherrypit_server
 from cherrypit.plugin import ConfigError
 from cherrypit.process.servers import ServerAdapter
 from cherrypit.process.wspbus import Bus

@@ -8,8 +8,9 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 
-import cherrypit
 import pytest
+
+import cherrypit
 from cherrypit.testing import Client, TestResponse, site_context
 
 Mount = Callable[..., Client]

@@ -6,8 +6,9 @@ import datetime
 import importlib
 from typing import Any, ClassVar
 
-import cherrypit
 import pytest
+
+import cherrypit
 from cherrypit import ConfigError
 from cherrypit.testing import Client
 from cherrypit_redis import RedisSession

@@ -6,8 +6,9 @@ import datetime
 import email.utils
 from typing import Any
 
-import cherrypit
 import pytest
+
+import cherrypit
 
 
 def sessions_conf(**options: Any) -> dict[str, Any]:

@@ -9,6 +9,7 @@ import pickle
 import stat
 
 import pytest
+
 from cherrypit_sessions import codec
 from cherrypit_sessions.api import FileSession, RamSession
 from cherrypit_sessions.filelock import FileLock

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import cherrypit
 import pytest
+
+import cherrypit
 from cherrypit_sessions.api import FileSession, RamSession
 
 HEX40 = re.compile(r"[0-9a-f]{40}")

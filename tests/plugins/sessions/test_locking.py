@@ -7,8 +7,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import cherrypit
 import pytest
+
+import cherrypit
 from cherrypit.testing import Client
 from cherrypit_sessions.api import FileSession, RamSession, SessionLockTimeout
 

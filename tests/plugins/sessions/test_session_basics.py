@@ -6,8 +6,9 @@ import datetime
 import email.utils
 import importlib
 
-import cherrypit
 import pytest
+
+import cherrypit
 from cherrypit._kernel import serving
 from cherrypit_sessions.api import FileSession, RamSession, Session, SessionTool
 

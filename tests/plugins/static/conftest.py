@@ -8,8 +8,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import cherrypit
 import pytest
+
+import cherrypit
 from cherrypit.testing import Client, site_context
 
 Mount = Callable[..., Client]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import mimetypes
 
+import pytest
+
 import cherrypit
 import cherrypit_static
-import pytest
 from cherrypit import ConfigError
 from cherrypit.testing import site_context
 from cherrypit_static import respond, tools

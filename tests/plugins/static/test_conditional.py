@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import io
 
-import cherrypit
 import pytest
+
+import cherrypit
 from cherrypit.lib import static
 
 EPOCH = "Thu, 01 Jan 1970 00:00:00 GMT"

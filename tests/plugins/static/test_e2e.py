@@ -6,8 +6,9 @@ import hashlib
 import http.client
 import urllib.parse
 
-import cherrypit
 import pytest
+
+import cherrypit
 
 pytestmark = pytest.mark.e2e
 

@@ -8,8 +8,9 @@ import os
 import tracemalloc
 import wsgiref.util
 
-import cherrypit
 import pytest
+
+import cherrypit
 from cherrypit.lib import static
 from cherrypit_static.bodies import CHUNK_SIZE, FileBody, MultipartBody
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import cherrypit
 import pytest
+
+import cherrypit
 from cherrypit.lib import static
 from cherrypit_static.ranges import MAX_RANGES, parse_ranges
 

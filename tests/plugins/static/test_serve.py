@@ -6,8 +6,9 @@ import io
 import os
 import threading
 
-import cherrypit
 import pytest
+
+import cherrypit
 from cherrypit.lib import static
 
 

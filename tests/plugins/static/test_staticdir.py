@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import cherrypit
 import pytest
+
+import cherrypit
 
 
 class Fallback:

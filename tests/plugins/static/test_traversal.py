@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 
-import cherrypit
 import pytest
+
+import cherrypit
 from cherrypit import HTTPError, NotFound
 from cherrypit_static.containment import locate
 

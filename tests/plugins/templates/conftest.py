@@ -9,8 +9,9 @@ import string
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
-import cherrypit
 import pytest
+
+import cherrypit
 from cherrypit.testing import Client, site_context
 from cherrypit_templates import TemplateNotFound, register_engine, unregister_engine
 from cherrypit_templates.rendering import forget_engines

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sys
 
-import cherrypit
 import pytest
+
+import cherrypit
 from cherrypit import ConfigError
 from cherrypit_templates import ENTRY_POINT_GROUP, engine_names, registry
 from cherrypit_templates.rendering import engine_for, forget_engines

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 import cherrypit
 import cherrypit_templates
-import pytest
 from cherrypit._kernel.request import Request, Response
 from cherrypit_templates import TemplateTool, render
 

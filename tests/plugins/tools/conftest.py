@@ -6,8 +6,9 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import cherrypit
 import pytest
+
+import cherrypit
 from cherrypit.testing import Client, site_context
 
 Mount = Callable[..., Client]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import base64
 import hmac
 
-import cherrypit
 import pytest
+
+import cherrypit
 from cherrypit.lib import auth_basic
 
 USERS = {"alice": "wonderland", "jürgen": "päss"}

@@ -7,8 +7,9 @@ import hmac
 import time
 from urllib.request import parse_http_list, parse_keqv_list
 
-import cherrypit
 import pytest
+
+import cherrypit
 from cherrypit.lib import auth_digest
 
 USERS = {"alice": "wonderland", "☃user": "пароль"}

@@ -6,8 +6,9 @@ import logging
 import threading
 import time
 
-import cherrypit
 import pytest
+
+import cherrypit
 from cherrypit.lib import caching as compat
 from cherrypit.testing import Client
 from cherrypit_tools import caching

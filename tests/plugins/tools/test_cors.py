@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import cherrypit
 import pytest
+
+import cherrypit
 from cherrypit.lib import auth_basic
 
 SITE = "https://app.example"

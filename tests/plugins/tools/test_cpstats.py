@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 
-import cherrypit
 import pytest
+
+import cherrypit
 from cherrypit.lib import cpstats
 
 

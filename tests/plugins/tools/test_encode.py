@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import io
 
-import cherrypit
 import pytest
+
+import cherrypit
 from cherrypit import ConfigError
 from cherrypit_tools.encoding import EncodeTool, ResponseEncoder, prepare_iter
 

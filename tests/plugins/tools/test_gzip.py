@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import gzip as gzip_module
 
-import cherrypit
 import pytest
+
+import cherrypit
 from cherrypit_tools.encoding import compress, decompress
 
 TEXT = "Grüße aus Köln. " * 50

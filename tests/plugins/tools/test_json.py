@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-import cherrypit
 import pytest
+
+import cherrypit
 from cherrypit.lib import jsontools
 
 JSON = {"Content-Type": "application/json"}

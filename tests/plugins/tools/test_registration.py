@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 import cherrypit
 import cherrypit_tools
-import pytest
 from cherrypit._kernel import pluginmanager
 from cherrypit.testing import Client, site_context
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import cherrypit
 import pytest
+
+import cherrypit
 from cherrypit.testing import Client
 
 

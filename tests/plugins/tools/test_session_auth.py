@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import cherrypit
 import pytest
+
+import cherrypit
 from cherrypit.lib import cptools
 from cherrypit_tools.session_auth import SessionAuth, is_local_url
 

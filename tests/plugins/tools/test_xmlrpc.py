@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import xmlrpc.client
 
-import cherrypit
 import pytest
+
+import cherrypit
 from cherrypit.lib import xmlrpcutil
 from cherrypit_tools import xmlrpc as plugin_xmlrpc
 
