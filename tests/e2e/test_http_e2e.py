@@ -31,11 +31,10 @@ class Root:
         return f"{name}:{data.filename}:{len(content)}:{content[:5].decode()}"
 
     @cherrypit.expose
+    @cherrypit.config(**{"response.stream": True})
     def stream(self) -> Iterator[str]:
         for i in range(3):
             yield f"chunk{i};"
-
-    stream._cp_config = {"response.stream": True}
 
     #: Three requests must be inside the handler at the same time to pass it.
     meeting = threading.Barrier(3, timeout=10)
