@@ -12,13 +12,15 @@ no socket, no engine start — keeps cookies, and follows nothing implicitly::
 
 Enable the fixtures with ``pytest_plugins = ["cherrypit.testing"]`` (or ``-p
 cherrypit.testing``): ``site_reset`` (a fresh site with the installed plugins), ``kernel``
-(a fresh site with no entry-point plugins), ``client`` and ``live_server``.
+(a fresh site with no entry-point plugins), ``client``, ``mount`` (mount an app, get a
+client), ``error_log`` (records written to the error logs) and ``live_server``.
 """
 
 from __future__ import annotations
 
 import io
 import json as _json
+import logging
 import socket
 import urllib.parse
 import uuid
@@ -30,7 +32,16 @@ from typing import Any
 from cherrypit._kernel import pluginmanager, serving, site
 from cherrypit._kernel.engine import AutoreloadSettings
 
-__all__ = ["Client", "TestResponse", "free_port", "fresh_site"]
+__all__ = [
+    "Client",
+    "LogRecords",
+    "TestResponse",
+    "capture_error_log",
+    "free_port",
+    "fresh_site",
+    "mount_and_client",
+    "site_context",
+]
 
 
 class TestResponse:
@@ -299,6 +310,46 @@ def site_context(autoload: bool = True, plugins: Iterable[tuple[str, Any]] = ())
         fresh_site(autoload=True)
 
 
+class LogRecords(logging.Handler):
+    """A log handler that keeps the records it is given (see the ``error_log`` fixture)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        #: The records, oldest first.
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def text(self) -> str:
+        """Every message (with its traceback, if any), one per line."""
+        formatter = logging.Formatter("%(message)s")
+        return "\n".join(formatter.format(record) for record in self.records)
+
+
+@contextmanager
+def capture_error_log() -> Iterator[LogRecords]:
+    """Collect what the site's and the applications' error logs receive."""
+    handler = LogRecords()
+    logger = logging.getLogger("cherrypy.error")
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+
+
+def mount_and_client(
+    root: Any = None,
+    config: Mapping[str, Any] | None = None,
+    script_name: str = "",
+    **client_options: Any,
+) -> Client:
+    """Mount ``root`` on ``cherrypit.tree`` and return an in-process client for it."""
+    site.tree.mount(root, script_name, dict(config) if config is not None else None)
+    return Client(**client_options)
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     """A TCP port that was free a moment ago on ``host``."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -327,6 +378,20 @@ if pytest is not None:
         """A fresh global site with no entry-point plugins (the bare kernel)."""
         with site_context(autoload=False):
             yield
+
+    @pytest.fixture
+    def mount(site_reset: None) -> Callable[..., Client]:
+        """``mount(root, config=None, script_name="", **client_options)`` on a fresh site.
+
+        Mounts the application and returns a :class:`Client` for it.
+        """
+        return mount_and_client
+
+    @pytest.fixture
+    def error_log() -> Iterator[LogRecords]:
+        """Everything written to the error logs (site and applications) during the test."""
+        with capture_error_log() as records:
+            yield records
 
     @pytest.fixture
     def client(site_reset: None) -> Client:

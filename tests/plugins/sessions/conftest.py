@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
@@ -11,9 +10,7 @@ from typing import Any
 import pytest
 
 import cherrypit
-from cherrypit.testing import Client, TestResponse, site_context
-
-Mount = Callable[..., Client]
+from cherrypit.testing import TestResponse
 
 
 class CounterApp:
@@ -40,23 +37,6 @@ class CounterApp:
 
 
 @pytest.fixture
-def mount() -> Iterator[Mount]:
-    """``mount(root, config=None, script_name="")`` on a fresh site; returns a Client."""
-    with site_context(autoload=True):
-
-        def do_mount(
-            root: Any,
-            config: dict[str, Any] | None = None,
-            script_name: str = "",
-            **client_kw: Any,
-        ) -> Client:
-            cherrypit.tree.mount(root, script_name, config)
-            return Client(**client_kw)
-
-        yield do_mount
-
-
-@pytest.fixture
 def storage(tmp_path: Path) -> Path:
     """A directory for file sessions (not created: the storage creates it)."""
     return tmp_path / "store" / "sessions"
@@ -74,31 +54,6 @@ def session_cookie(response: TestResponse, name: str = "session_id") -> dict[str
             attrs["raw"] = header
             return attrs
     raise AssertionError(f"no Set-Cookie for {name!r} in {response.header_list!r}")
-
-
-class Records(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-    def text(self) -> str:
-        formatter = logging.Formatter("%(message)s")
-        return "\n".join(formatter.format(r) for r in self.records)
-
-
-@pytest.fixture
-def error_log() -> Iterator[Records]:
-    """Everything written to the site's (and the applications') error log."""
-    handler = Records()
-    logger = logging.getLogger("cherrypy.error")
-    logger.addHandler(handler)
-    try:
-        yield handler
-    finally:
-        logger.removeHandler(handler)
 
 
 @pytest.fixture

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import io
-import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import cherrypit
-from cherrypit.testing import Client, site_context
-
-Mount = Callable[..., Client]
 
 #: 1200 bytes: forty lines "NN-abcdefghijklmnopqrstuvwxyz\n".
 DIGITS = b"".join(b"%02d-abcdefghijklmnopqrstuvwxyz\n" % i for i in range(40))
@@ -46,44 +42,6 @@ def tree(tmp_path: Path) -> Path:
     (secret / "secret.txt").write_bytes(SECRET)
     (site / "outside.txt").write_bytes(SECRET)
     return site
-
-
-@pytest.fixture
-def mount() -> Iterator[Mount]:
-    """``mount(root, config=None, script_name="")`` on a fresh site; returns a Client."""
-    with site_context(autoload=True):
-
-        def do_mount(
-            root: Any = None, config: dict[str, Any] | None = None, script_name: str = ""
-        ) -> Client:
-            cherrypit.tree.mount(root, script_name, config)
-            return Client()
-
-        yield do_mount
-
-
-class Records(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-    def text(self) -> str:
-        return "\n".join(record.getMessage() for record in self.records)
-
-
-@pytest.fixture
-def error_log() -> Iterator[Records]:
-    """Everything written to the error logs (site and applications)."""
-    handler = Records()
-    logger = logging.getLogger("cherrypy.error")
-    logger.addHandler(handler)
-    try:
-        yield handler
-    finally:
-        logger.removeHandler(handler)
 
 
 def _wsgi_call(

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import html
-import logging
 import os
 import string
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import pytest
 
-import cherrypit
-from cherrypit.testing import Client, site_context
 from cherrypit_templates import TemplateNotFound, register_engine, unregister_engine
 from cherrypit_templates.rendering import forget_engines
-
-Mount = Callable[..., Client]
 
 
 class DollarEngine:
@@ -62,39 +57,3 @@ def dollar() -> Iterator[type[DollarEngine]]:
         unregister_engine("dollar")
         forget_engines()
         DollarEngine.built.clear()
-
-
-@pytest.fixture
-def mount() -> Iterator[Mount]:
-    """``mount(root, config=None)`` on a fresh site; returns a Client."""
-    with site_context(autoload=True):
-
-        def do_mount(root: Any, config: dict[str, Any] | None = None) -> Client:
-            cherrypit.tree.mount(root, "", config)
-            return Client()
-
-        yield do_mount
-
-
-class Records(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-    def text(self) -> str:
-        return "\n".join(r.getMessage() for r in self.records)
-
-
-@pytest.fixture
-def error_log() -> Iterator[Records]:
-    """Everything written to the site's and the applications' error logs."""
-    handler = Records()
-    logger = logging.getLogger("cherrypy.error")
-    logger.addHandler(handler)
-    try:
-        yield handler
-    finally:
-        logger.removeHandler(handler)
