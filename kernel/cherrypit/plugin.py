@@ -13,10 +13,18 @@ from __future__ import annotations
 from cherrypit._kernel.errors import ConfigError
 from cherrypit._kernel.hookspecs import NamespaceHandler, hookimpl, hookspec
 from cherrypit._kernel.pluginmanager import PluginError, disable, plugin_module, register
-from cherrypit._kernel.tools import ErrorTool, HandlerTool, HandlerWrapperTool, Tool, Toolbox
+from cherrypit._kernel.tools import (
+    Attachment,
+    ErrorTool,
+    HandlerTool,
+    HandlerWrapperTool,
+    Tool,
+    Toolbox,
+)
 from cherrypit.process.plugins import BackgroundTask, Monitor, SimplePlugin
 
 __all__ = [
+    "Attachment",
     "BackgroundTask",
     "ConfigError",
     "ErrorTool",

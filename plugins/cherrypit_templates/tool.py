@@ -14,6 +14,7 @@ from typing import Any, TypeVar, cast
 
 from cherrypit import Tool
 from cherrypit._kernel import serving
+from cherrypit.plugin import Attachment
 from cherrypit_templates.rendering import Renderer
 
 __all__ = ["TemplateTool", "render", "template"]
@@ -65,9 +66,7 @@ class TemplateTool(Tool):
             args = ()
         return super().__call__(*args, **kwargs)
 
-    def _attachments(
-        self, conf: dict[str, Any]
-    ) -> list[tuple[str, Callable[..., Any], int, dict[str, Any]]]:
+    def _attachments(self, conf: dict[str, Any]) -> list[Attachment]:
         conf = dict(conf)
         priority = self._hook_priority(conf)
         renderer = Renderer(conf)

@@ -37,6 +37,7 @@ from urllib.request import parse_http_list, parse_keqv_list
 
 from cherrypit import ConfigError, HTTPError, Tool, log
 from cherrypit._kernel.serving import current
+from cherrypit.plugin import Attachment
 
 __all__ = [
     "DEFAULT_CHARSET",
@@ -546,9 +547,7 @@ class DigestTool(Tool):
     def __init__(self) -> None:
         super().__init__("before_handler", digest_auth, priority=1)
 
-    def _attachments(
-        self, conf: dict[str, Any]
-    ) -> list[tuple[str, Callable[..., Any], int, dict[str, Any]]]:
+    def _attachments(self, conf: dict[str, Any]) -> list[Attachment]:
         attachments = super()._attachments(conf)
         settings = attachments[0][3]
         algorithms = settings.get("algorithms", ("MD5",))

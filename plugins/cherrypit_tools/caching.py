@@ -35,6 +35,7 @@ from cherrypit import ConfigError, HTTPError, HTTPRedirect, Tool, log
 from cherrypit._kernel.httputil import HeaderMap, HTTPDate, valid_status
 from cherrypit._kernel.plan import _resolve_callable
 from cherrypit._kernel.serving import current
+from cherrypit.plugin import Attachment
 from cherrypit_tools.cache_store import (
     AntiStampedeCache,
     Cache,
@@ -293,9 +294,7 @@ class CachingTool(Tool):
         if "_cache_claim" in request.__dict__:
             request.hooks.attach("on_end_request", release_claim, failsafe=True)
 
-    def _attachments(
-        self, conf: dict[str, Any]
-    ) -> list[tuple[str, Callable[..., Any], int, dict[str, Any]]]:
+    def _attachments(self, conf: dict[str, Any]) -> list[Attachment]:
         conf = dict(conf)
         priority = self._hook_priority(conf)
         kwargs = {

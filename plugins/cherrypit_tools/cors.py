@@ -12,11 +12,12 @@ added whenever the answer depends on the origin.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from cherrypit import ConfigError, HTTPError, Tool, log
 from cherrypit._kernel.serving import current
+from cherrypit.plugin import Attachment
 
 __all__ = ["CorsPolicy", "CorsTool"]
 
@@ -175,9 +176,7 @@ class CorsTool(Tool):
     def __init__(self) -> None:
         super().__init__("on_start_resource", CorsPolicy, priority=5)
 
-    def _attachments(
-        self, conf: dict[str, Any]
-    ) -> list[tuple[str, Callable[..., Any], int, dict[str, Any]]]:
+    def _attachments(self, conf: dict[str, Any]) -> list[Attachment]:
         conf = dict(conf)
         priority = self._hook_priority(conf)
         try:

@@ -27,6 +27,7 @@ from typing import Any
 
 from cherrypit import HTTPRedirect, Tool, __version__, expose, log
 from cherrypit._kernel.serving import current
+from cherrypit.plugin import Attachment
 
 __all__ = [
     "ByteCountWrapper",
@@ -256,9 +257,7 @@ class StatsTool(Tool):
     def record_stop(self, **kwargs: Any) -> None:
         record_stop(**kwargs)
 
-    def _attachments(
-        self, conf: dict[str, Any]
-    ) -> list[tuple[str, Callable[..., Any], int, dict[str, Any]]]:
+    def _attachments(self, conf: dict[str, Any]) -> list[Attachment]:
         conf = dict(conf)
         priority = self._hook_priority(conf)
         return [

@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 import logging
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from hashlib import md5
 from typing import Any, cast
 
@@ -20,6 +20,7 @@ from cherrypit._kernel.hooks import POINTS
 from cherrypit._kernel.httputil import AcceptElement, HeaderElement, HeaderMap, valid_status
 from cherrypit._kernel.proxy import apply_forwarded
 from cherrypit._kernel.serving import current
+from cherrypit.plugin import Attachment
 
 # CherryPy keeps the form-login tool in cptools; it lives in its own module here.
 from cherrypit_tools.session_auth import SessionAuth, session_auth
@@ -474,9 +475,7 @@ class AutovaryTool(Tool):
     def __init__(self) -> None:
         super().__init__("on_start_resource", autovary, priority=0)
 
-    def _attachments(
-        self, conf: dict[str, Any]
-    ) -> list[tuple[str, Callable[..., Any], int, dict[str, Any]]]:
+    def _attachments(self, conf: dict[str, Any]) -> list[Attachment]:
         conf = dict(conf)
         priority = self._hook_priority(conf)
         return [

@@ -28,6 +28,7 @@ from typing import Any, cast
 from cherrypit import ConfigError, HTTPError, Tool, log
 from cherrypit._kernel.httputil import AcceptElement, HeaderMap
 from cherrypit._kernel.serving import current
+from cherrypit.plugin import Attachment
 
 __all__ = [
     "EncodeTool",
@@ -450,9 +451,7 @@ class EncodeTool(Tool):
     def __init__(self) -> None:
         super().__init__("before_handler", ResponseEncoder, priority=70)
 
-    def _attachments(
-        self, conf: dict[str, Any]
-    ) -> list[tuple[str, Callable[..., Any], int, dict[str, Any]]]:
+    def _attachments(self, conf: dict[str, Any]) -> list[Attachment]:
         conf = dict(conf)
         priority = self._hook_priority(conf)
         for key in conf:

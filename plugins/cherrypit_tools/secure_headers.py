@@ -10,11 +10,11 @@ is left as it is, so one page can loosen or tighten a policy.  Runs at
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from cherrypit import ConfigError, Tool
 from cherrypit._kernel.serving import current
+from cherrypit.plugin import Attachment
 
 __all__ = ["SecureHeaders", "SecureHeadersTool"]
 
@@ -96,9 +96,7 @@ class SecureHeadersTool(Tool):
     def __init__(self) -> None:
         super().__init__("before_finalize", SecureHeaders, priority=90)
 
-    def _attachments(
-        self, conf: dict[str, Any]
-    ) -> list[tuple[str, Callable[..., Any], int, dict[str, Any]]]:
+    def _attachments(self, conf: dict[str, Any]) -> list[Attachment]:
         conf = dict(conf)
         priority = self._hook_priority(conf)
         try:

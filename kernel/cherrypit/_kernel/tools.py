@@ -20,6 +20,9 @@ from typing import Any
 
 from cherrypit._kernel import serving
 
+#: One hook a tool attaches: ``(point, callback, priority, keyword arguments)``.
+Attachment = tuple[str, Callable[..., Any], int, dict[str, Any]]
+
 
 def _tool_args(callable_: Callable[..., Any]) -> set[str]:
     try:
@@ -108,9 +111,7 @@ class Tool:
             p = getattr(self.callable, "priority", self._priority)
         return int(p)
 
-    def _attachments(
-        self, conf: dict[str, Any]
-    ) -> list[tuple[str, Callable[..., Any], int, dict[str, Any]]]:
+    def _attachments(self, conf: dict[str, Any]) -> list[Attachment]:
         """(point, callback, priority, kwargs) to attach when the tool is on with ``conf``."""
         conf = dict(conf)
         priority = self._hook_priority(conf)
@@ -157,9 +158,7 @@ class HandlerTool(Tool):
         if self.callable(**kwargs):
             serving.current().request.handler = None
 
-    def _attachments(
-        self, conf: dict[str, Any]
-    ) -> list[tuple[str, Callable[..., Any], int, dict[str, Any]]]:
+    def _attachments(self, conf: dict[str, Any]) -> list[Attachment]:
         conf = dict(conf)
         priority = self._hook_priority(conf)
         return [(self._point, self._wrapper, priority, conf)]
@@ -203,9 +202,7 @@ class ErrorTool(Tool):
     def _wrapper(self) -> None:
         self.callable(**self._merged_args())
 
-    def _attachments(
-        self, conf: dict[str, Any]
-    ) -> list[tuple[str, Callable[..., Any], int, dict[str, Any]]]:
+    def _attachments(self, conf: dict[str, Any]) -> list[Attachment]:
         return []
 
     def _error_response(self, conf: dict[str, Any]) -> Callable[[], None]:
