@@ -339,14 +339,16 @@ class CacheRegistry:
     """The caches made by ``tools.caching``, one per distinct configuration.
 
     Reusing a cache for an equal configuration keeps its content when a plan is
-    rebuilt (after a config change).  :meth:`subscribe` puts a monitor on the engine
-    that sweeps expired entries while the engine runs.
+    rebuilt (after a config change).  Once a cache exists, a monitor on the engine
+    sweeps expired entries while the engine runs; sites that never cache run no
+    sweeping thread.
     """
 
     def __init__(self) -> None:
         self._caches: dict[Any, Any] = {}
         self._lock = threading.Lock()
         self.monitor: Monitor | None = None
+        self._bus: Bus | None = None
 
     def cache_for(self, cache_class: Any, settings: dict[str, Any]) -> Any:
         """The cache for ``cache_class`` with ``settings`` set as attributes."""
@@ -359,6 +361,7 @@ class CacheRegistry:
                     setattr(cache, name, value)
                 self._caches[key] = cache
                 self._retune()
+                self._ensure_monitor()
             return cache
 
     def add(self, cache: Any) -> None:
@@ -366,6 +369,7 @@ class CacheRegistry:
         with self._lock:
             self._caches[("added", id(cache))] = cache
             self._retune()
+            self._ensure_monitor()
 
     def caches(self) -> list[Any]:
         with self._lock:
@@ -393,13 +397,23 @@ class CacheRegistry:
                 expire(now)
 
     def subscribe(self, bus: Bus) -> None:
-        """Run :meth:`sweep` on ``bus`` while it is started."""
-        if self.monitor is None:
-            self.monitor = Monitor(bus, self.sweep, self._frequency(), name="tools.caching expiry")
-            self.monitor.subscribe()
+        """Run :meth:`sweep` on ``bus`` while it is started (once there is a cache)."""
+        self._bus = bus
+        if self._caches:
+            self._ensure_monitor()
+
+    def _ensure_monitor(self) -> None:
+        bus = self._bus
+        if self.monitor is not None or bus is None:
+            return
+        self.monitor = Monitor(bus, self.sweep, self._frequency(), name="tools.caching expiry")
+        self.monitor.subscribe()
+        if bus.state is bus.states.STARTED:
+            self.monitor.start()
 
     def unsubscribe(self) -> None:
         """Stop sweeping and forget every cache."""
+        self._bus = None
         monitor, self.monitor = self.monitor, None
         if monitor is not None:
             if monitor.thread is not None:

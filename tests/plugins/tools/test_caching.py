@@ -417,11 +417,17 @@ class CountingCache(MemoryCache):
         super().put(variant, size)
 
 
-def test_monitor_is_on_the_engine(mount):
+def test_monitor_is_on_the_engine_once_a_cache_exists(mount):
     mount(Root())
     cherrypit.tools.caching  # noqa: B018 - loads the plugins
+    # Sites that never cache run no sweeping thread.
+    assert registry.monitor is None
+    registry.cache_for(MemoryCache, {})
     assert registry.monitor is not None
     assert registry.monitor.callback == registry.sweep
+    assert registry.monitor in [
+        getattr(listener, "__self__", None) for listener in cherrypit.engine.listeners["start"]
+    ]
 
 
 def test_compat_names(site_reset):
