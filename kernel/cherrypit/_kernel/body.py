@@ -5,10 +5,10 @@
 :meth:`Entity.default_proc`, which leaves the body unread for the handler).  Form bodies
 end up in ``request.params``; multipart bodies are split into :class:`Part` objects.
 
-The multipart parser streams: it pulls the input in blocks of ``bufsize`` bytes and looks
-for the delimiter across block edges, so a part costs at most one block of memory however
-long its lines are.  Parts larger than :attr:`Part.maxrambytes` are spooled to a
-temporary file.
+Multipart bodies are parsed as a stream (see :mod:`cherrypit._kernel.multipart`), so a
+part costs at most one block of memory however long its lines are; parts larger than
+:attr:`Part.maxrambytes` are spooled to a temporary file.  The raw input is read through
+a :class:`~cherrypit._kernel.readers.SizedReader`, which enforces the size limits.
 
 Differences from CherryPy 18:
 
@@ -32,15 +32,20 @@ Differences from CherryPy 18:
 
 from __future__ import annotations
 
-import io
-import re
 import tempfile
 import urllib.parse
 from collections.abc import Callable, Iterator
-from typing import IO, Any, Final, Literal, Protocol
+from typing import IO, Any
 
 from cherrypit._kernel.errors import HTTPError
-from cherrypit._kernel.httputil import HeaderElement, HeaderMap
+from cherrypit._kernel.headers import HeaderElement, HeaderMap
+from cherrypit._kernel.multipart import (
+    MultipartStream,
+    PartReader,
+    parse_boundary,
+    read_part_headers,
+)
+from cherrypit._kernel.readers import DEFAULT_BUFFER_SIZE, SizedReader
 
 __all__ = [
     "DEFAULT_BUFFER_SIZE",
@@ -54,20 +59,7 @@ __all__ = [
     "unquote_plus",
 ]
 
-DEFAULT_BUFFER_SIZE: Final = io.DEFAULT_BUFFER_SIZE
-
-#: Longest run of blanks tolerated between a delimiter and its line break.
-_MAX_PADDING: Final = 256
-
-_BOUNDARY_RE: Final = re.compile(r"[ -~]{0,200}[!-~]")
-
 Processor = Callable[["Entity"], object]
-
-
-class _RawInput(Protocol):
-    """What the body needs from ``wsgi.input``: a blocking ``read(n)``."""
-
-    def read(self, size: int, /) -> bytes: ...
 
 
 def _undecodable(charsets: list[str]) -> HTTPError:
@@ -168,13 +160,6 @@ def process_urlencoded(entity: Entity) -> None:
         _add_param(entity.params, name, found)
 
 
-def _boundary_of(entity: Entity) -> bytes:
-    boundary = str(entity.content_type.params.get("boundary", "")).strip('"')
-    if not _BOUNDARY_RE.fullmatch(boundary):
-        raise HTTPError(400, f"Invalid boundary in multipart form: {boundary!r}")
-    return boundary.encode("ascii")
-
-
 def process_multipart(entity: Entity) -> None:
     """Split a multipart body into :class:`Part` objects in ``entity.parts``.
 
@@ -184,16 +169,16 @@ def process_multipart(entity: Entity) -> None:
     :raises HTTPError: 400 on a bad boundary, malformed part headers or a body that ends
         before its closing delimiter; 413 past the part and header-size limits.
     """
-    boundary = _boundary_of(entity)
+    boundary = parse_boundary(str(entity.content_type.params.get("boundary", "")))
     limits = _limits_of(entity)
     if entity.parts is None:
         entity.parts = []
-    stream = _MultipartStream(entity.fp, boundary, _bufsize_of(entity))
+    stream = MultipartStream(entity.fp, boundary, _bufsize_of(entity))
     if not stream.next_segment(preamble=True):
         return
     while True:
         limits.count_part()
-        reader = _PartReader(stream, limits.max_header_size)
+        reader = PartReader(stream, limits.max_header_size)
         try:
             part = entity.part_class.from_fp(reader, b"--" + boundary)
         except (ValueError, LookupError) as exc:
@@ -250,204 +235,6 @@ def _old_process_multipart(entity: Entity) -> None:
         if isinstance(value, str):
             limits.count_fields(1)
         _add_param(entity.params, "parts" if part.name is None else part.name, value)
-
-
-# ------------------------------------------------------------------ multipart stream
-
-
-class _MultipartStream:
-    """Cuts a byte stream into the segments between multipart delimiter lines.
-
-    Segment 0 is the preamble.  A delimiter is ``--boundary`` at the start of a line,
-    optionally followed by ``--`` (the close delimiter), blanks and a line break; the
-    line break before it belongs to the delimiter.  Input is pulled ``bufsize`` bytes at
-    a time, and only a delimiter's length is held back at the end of the buffer, so
-    memory stays bounded whatever the data looks like.
-    """
-
-    def __init__(self, source: Any, boundary: bytes, bufsize: int) -> None:
-        self._source = source
-        self.bufsize = max(1, bufsize)
-        self._delim = b"\n--" + boundary
-        # A virtual line break lets a delimiter on the very first line be found.
-        self._buf = bytearray(b"\r\n")
-        self._scan = 0
-        self._eof = False
-        self.state = "data"
-        self.segment = 0
-
-    def _fill(self) -> bool:
-        if self._eof:
-            return False
-        data = self._source.read(self.bufsize)
-        if not data:
-            self._eof = True
-            return False
-        self._buf += data
-        return True
-
-    def _take(self, n: int, scan: int) -> bytes:
-        out = bytes(self._buf[:n])
-        del self._buf[:n]
-        self._scan = max(0, scan - n)
-        return out
-
-    def _delimiter_end(self, pos: int) -> tuple[int, bool] | Literal[False] | None:
-        """Judge the bytes after a ``\\n--boundary`` candidate ending at ``pos``.
-
-        :returns: ``(end, is_close)`` for a real delimiter line, ``False`` when it is
-            just data, ``None`` when more input is needed to decide.
-        """
-        buf, size = self._buf, len(self._buf)
-        close = buf[pos : pos + 2] == b"--"
-        if not close and size - pos < 2 and not self._eof and bytes(buf[pos:]) in (b"", b"-"):
-            return None
-        q = pos + 2 if close else pos
-        limit = q + _MAX_PADDING
-        # Blanks, CR included, may pad the line: CherryPy strips the delimiter line.
-        while q < size and buf[q] in b" \t\r\x0b\x0c":
-            q += 1
-            if q > limit:
-                return False
-        if q >= size:
-            return (size, close) if self._eof else None
-        if buf[q] == 0x0A:
-            return q + 1, close
-        return False
-
-    def read_segment(self, size: int) -> bytes:
-        """Return up to ``size`` bytes of the current segment; ``b''`` once it ends."""
-        delim = self._delim
-        while self.state == "data":
-            buf = self._buf
-            idx = buf.find(delim, self._scan)
-            if idx < 0:
-                keep = len(delim)
-                scan = max(0, len(buf) - keep + 1)
-                if len(buf) > keep:
-                    return self._take(min(len(buf) - keep, size), scan)
-                if self._fill():
-                    continue
-                if buf:
-                    return self._take(min(len(buf), size), scan)
-                self.state = "eof"
-                break
-            end = idx - 1 if idx and buf[idx - 1] == 0x0D else idx
-            if end > 0:
-                return self._take(min(end, size), idx)
-            verdict = self._delimiter_end(idx + len(delim))
-            if verdict is None:
-                self._fill()
-            elif verdict is False:
-                self._scan = idx + 1
-            else:
-                stop, close = verdict
-                del buf[:stop]
-                self._scan = 0
-                self.state = "closed" if close else "next"
-        return b""
-
-    def next_segment(self, preamble: bool = False) -> bool:
-        """Skip the rest of the current segment and step into the next one.
-
-        :returns: False when the close delimiter (or, in the preamble, the end of the
-            input) was reached.
-        :raises HTTPError: 400 when the input ends before the close delimiter.
-        """
-        while self.read_segment(self.bufsize):
-            pass
-        if self.state == "next":
-            self.state = "data"
-            self.segment += 1
-            return True
-        if self.state == "eof" and not preamble:
-            raise _truncated()
-        return False
-
-
-def _truncated() -> HTTPError:
-    return HTTPError(400, "The multipart body ended before its closing boundary.")
-
-
-class _PartReader:
-    """File-like view of one multipart segment: the part's headers, then its body.
-
-    Once the stream has moved past the segment the reader is exhausted for good.
-    """
-
-    def __init__(self, stream: _MultipartStream, max_header_size: int | None) -> None:
-        self._stream = stream
-        self._segment = stream.segment
-        self._pending = b""
-        self.bufsize = stream.bufsize
-        self.max_header_size = max_header_size
-        self.done = False
-
-    def _chunk(self, size: int) -> bytes:
-        if self.done or self._stream.segment != self._segment:
-            self.done = True
-            self._pending = b""
-            return b""
-        if self._pending:
-            data, self._pending = self._pending[:size], self._pending[size:]
-            return data
-        data = self._stream.read_segment(size)
-        if not data:
-            self.done = True
-            if self._stream.state == "eof":
-                raise _truncated()
-        return data
-
-    def read(self, size: int | None = None, fp_out: IO[bytes] | None = None) -> bytes | None:
-        """Read ``size`` bytes of the part (all when None), or copy them to ``fp_out``."""
-        remaining = -1 if size is None or size < 0 else size
-        chunks: list[bytes] = []
-        while remaining:
-            want = self.bufsize if remaining < 0 else min(remaining, self.bufsize)
-            data = self._chunk(want)
-            if not data:
-                break
-            if remaining > 0:
-                remaining -= len(data)
-            if fp_out is None:
-                chunks.append(data)
-            else:
-                fp_out.write(data)
-        return b"".join(chunks) if fp_out is None else None
-
-    def readline(self, size: int | None = None) -> bytes:
-        """Read one line (up to ``size`` bytes) of the part."""
-        chunks: list[bytes] = []
-        remaining = -1 if size is None or size < 0 else size
-        while remaining:
-            want = self.bufsize if remaining < 0 else min(remaining, self.bufsize)
-            data = self._chunk(want)
-            if not data:
-                break
-            newline = data.find(b"\n") + 1
-            if newline:
-                self._pending = data[newline:] + self._pending
-                chunks.append(data[:newline])
-                break
-            chunks.append(data)
-            if remaining > 0:
-                remaining -= len(data)
-        return b"".join(chunks)
-
-    def readlines(self, sizehint: int | None = None) -> list[bytes]:
-        """Read lines until the part ends or about ``sizehint`` bytes were read."""
-        lines: list[bytes] = []
-        seen = 0
-        while line := self.readline():
-            lines.append(line)
-            seen += len(line)
-            if sizehint is not None and 0 < sizehint <= seen:
-                break
-        return lines
-
-    def finish(self) -> None:
-        """Mark the part as read (CherryPy's ``fp.finish``)."""
-        self.done = True
 
 
 def _bufsize_of(entity: Entity) -> int:
@@ -715,40 +502,11 @@ class Part(Entity):
     def read_headers(cls, fp: Any) -> HeaderMap:
         """Read a MIME header block from ``fp``, up to and including its blank line.
 
-        Lines may end in CRLF or LF; folded lines are unfolded, repeated names joined
-        with ``", "``.  The block is capped at ``fp.max_header_size`` bytes when the
-        reader has that attribute.
+        See :func:`cherrypit._kernel.multipart.read_part_headers`.
 
         :raises HTTPError: 400 on a malformed line, 413 when the block is too large.
         """
-        limit: int | None = getattr(fp, "max_header_size", None)
-        headers = HeaderMap()
-        seen = 0
-        last: str | None = None
-        while True:
-            line: bytes = fp.readline(None if limit is None else limit - seen + 1)
-            seen += len(line)
-            if limit is not None and seen > limit:
-                raise HTTPError(413, f"A multipart part has more than {limit} bytes of headers.")
-            if not line or line in (b"\r\n", b"\n"):
-                # A part may end right after its headers: it then has an empty body.
-                return headers
-            if not line.endswith(b"\n"):
-                raise HTTPError(400, "Malformed multipart part headers: unterminated line.")
-            text = _header_text(line.rstrip(b"\r\n"))
-            if text[:1] in (" ", "\t"):
-                if last is None:
-                    raise HTTPError(400, "Malformed multipart part headers: stray fold.")
-                headers[last] = f"{headers[last]} {text.strip()}"
-                continue
-            key, sep, val = text.partition(":")
-            key = key.strip()
-            if not sep or not key or any(ch in key for ch in " \t"):
-                raise HTTPError(400, f"Malformed multipart part header line: {text[:80]!r}")
-            val = val.strip()
-            existing = headers.get(key)
-            headers[key] = f"{existing}, {val}" if existing else val
-            last = key
+        return read_part_headers(fp)
 
     def read_lines_to_boundary(self, fp_out: IO[bytes] | None = None) -> bytes | IO[bytes]:
         """Read the rest of the part's body (despite the name, block by block).
@@ -807,167 +565,6 @@ class Part(Entity):
 
 
 Entity.part_class = Part
-
-
-def _header_text(raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("iso-8859-1")
-
-
-# --------------------------------------------------------------------------- reading
-
-
-class SizedReader:
-    """Reads the raw input, at most ``length`` bytes, and enforces ``maxbytes``.
-
-    ``length`` None means read until the input ends (a de-chunked or terminated input).
-
-    :raises HTTPError: 413 once more than ``maxbytes`` bytes were read, or when the
-        declared length is already above it.
-    """
-
-    def __init__(
-        self,
-        fp: _RawInput,
-        length: int | None,
-        maxbytes: int | None,
-        bufsize: int = DEFAULT_BUFFER_SIZE,
-        has_trailers: bool = False,
-    ) -> None:
-        self.fp = fp
-        self.length = length
-        self.maxbytes = maxbytes
-        self.bufsize = bufsize
-        self.has_trailers = has_trailers
-        #: Bytes read ahead by :meth:`readline` and not consumed yet.
-        self.buffer = b""
-        self.bytes_read = 0
-        self.done = False
-        #: Trailer fields of a chunked body, once :meth:`finish` read them.
-        self.trailers: dict[bytes, bytes] = {}
-
-    def _too_large(self) -> HTTPError:
-        # CherryPy's wording first (clients match on it), then the limit.
-        return HTTPError(
-            413, f"Entity is too large. The request body is larger than {self.maxbytes} bytes."
-        )
-
-    def _count(self, n: int) -> None:
-        self.bytes_read += n
-        if self.maxbytes and self.bytes_read > self.maxbytes:
-            raise self._too_large()
-
-    def _raw_read(self, size: int) -> bytes:
-        try:
-            data = self.fp.read(size)
-        except Exception as exc:
-            # The server's own body limit (cheroot's MaxSizeExceeded) is a 413 too.
-            if type(exc).__name__ == "MaxSizeExceeded":
-                raise HTTPError(413, "The request body is too large.") from exc
-            raise
-        return data or b""
-
-    def read(self, size: int | None = None, fp_out: IO[bytes] | None = None) -> bytes | None:
-        """Read up to ``size`` bytes (all when None), or copy them into ``fp_out``.
-
-        :returns: the bytes, or None when ``fp_out`` was given.
-        """
-        if self.maxbytes and self.length is not None and self.length > self.maxbytes:
-            raise self._too_large()
-        if self.length is None:
-            remaining = -1 if size is None or size < 0 else size
-        else:
-            remaining = self.length - self.bytes_read
-            if size is not None and 0 <= size < remaining:
-                remaining = size
-        if remaining == 0:
-            if size != 0:
-                self.finish()
-            return b"" if fp_out is None else None
-
-        chunks: list[bytes] = []
-
-        def store(data: bytes) -> None:
-            if fp_out is None:
-                chunks.append(data)
-            else:
-                fp_out.write(data)
-
-        if self.buffer:
-            take = len(self.buffer) if remaining < 0 else min(remaining, len(self.buffer))
-            data, self.buffer = self.buffer[:take], self.buffer[take:]
-            self._count(len(data))
-            store(data)
-            if remaining > 0:
-                remaining -= len(data)
-        while remaining:
-            want = self.bufsize if remaining < 0 else min(remaining, self.bufsize)
-            data = self._raw_read(want)
-            if not data:
-                self.finish()
-                break
-            self._count(len(data))
-            store(data)
-            if remaining > 0:
-                remaining -= len(data)
-        return b"".join(chunks) if fp_out is None else None
-
-    def readline(self, size: int | None = None) -> bytes:
-        """Read one line, or at most ``size`` bytes of it."""
-        chunks: list[bytes] = []
-        while size is None or size > 0:
-            want = self.bufsize if size is None else min(size, self.bufsize)
-            data = self.read(want)
-            if not data:
-                break
-            newline = data.find(b"\n") + 1
-            if newline:
-                chunks.append(data[:newline])
-                rest = data[newline:]
-                # Give back what belongs to the next line; it is counted when re-read.
-                self.buffer = rest + self.buffer
-                self.bytes_read -= len(rest)
-                break
-            chunks.append(data)
-            if size is not None:
-                size -= len(data)
-        return b"".join(chunks)
-
-    def readlines(self, sizehint: int | None = None) -> list[bytes]:
-        """Read lines until the body ends or about ``sizehint`` bytes were read."""
-        if self.length is not None:
-            left = self.length - self.bytes_read
-            sizehint = left if sizehint is None else min(sizehint, left)
-        lines: list[bytes] = []
-        seen = 0
-        while line := self.readline():
-            lines.append(line)
-            seen += len(line)
-            if sizehint is not None and seen >= sizehint:
-                break
-        return lines
-
-    def finish(self) -> None:
-        """Mark the body as read, and collect trailers when the server offers them."""
-        if self.done:
-            return
-        self.done = True
-        read_trailers = getattr(self.fp, "read_trailer_lines", None)
-        if not self.has_trailers or read_trailers is None:
-            return
-        last: bytes | None = None
-        for line in read_trailers():
-            if line[:1] in (b" ", b"\t") and last is not None:
-                self.trailers[last] += b" " + line.strip()
-                continue
-            key, sep, val = line.partition(b":")
-            if not sep:
-                raise HTTPError(400, "Illegal trailer line.")
-            last = key.strip().title()
-            existing = self.trailers.get(last)
-            self.trailers[last] = existing + b", " + val.strip() if existing else val.strip()
 
 
 class RequestBody(Entity):

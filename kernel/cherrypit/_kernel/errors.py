@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from cherrypit._kernel import serving
-from cherrypit._kernel.httputil import header_elements, valid_status
+from cherrypit._kernel.headers import header_elements
+from cherrypit._kernel.httputil import valid_status
 
 __all__ = [
     "CherryPyException",

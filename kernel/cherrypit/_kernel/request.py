@@ -23,15 +23,9 @@ from typing import TYPE_CHECKING, Any
 from cherrypit._kernel import serving
 from cherrypit._kernel.dispatch import Dispatcher, Trail
 from cherrypit._kernel.errors import HTTPError, HTTPRedirect, InternalRedirect, NotFound
+from cherrypit._kernel.headers import HeaderMap, decode_TEXT_maybe
 from cherrypit._kernel.hooks import HookMap
-from cherrypit._kernel.httputil import (
-    HeaderMap,
-    Host,
-    SanitizedHost,
-    decode_TEXT_maybe,
-    parse_query_string,
-    valid_status,
-)
+from cherrypit._kernel.httputil import Host, SanitizedHost, parse_query_string, valid_status
 from cherrypit._kernel.proxy import apply_forwarded
 
 if TYPE_CHECKING:

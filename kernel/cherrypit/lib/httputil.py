@@ -1,15 +1,18 @@
-"""CherryPy's ``cherrypy.lib.httputil`` import path; see :mod:`cherrypit._kernel.httputil`."""
+"""CherryPy's ``cherrypy.lib.httputil`` import path.
 
-from cherrypit._kernel.httputil import AcceptElement as AcceptElement
-from cherrypit._kernel.httputil import HeaderElement as HeaderElement
-from cherrypit._kernel.httputil import HeaderMap as HeaderMap
+See :mod:`cherrypit._kernel.httputil` and, for the header names, :mod:`cherrypit._kernel.headers`.
+"""
+
+from cherrypit._kernel.headers import AcceptElement as AcceptElement
+from cherrypit._kernel.headers import HeaderElement as HeaderElement
+from cherrypit._kernel.headers import HeaderMap as HeaderMap
+from cherrypit._kernel.headers import decode_TEXT as decode_TEXT
+from cherrypit._kernel.headers import decode_TEXT_maybe as decode_TEXT_maybe
+from cherrypit._kernel.headers import header_elements as header_elements
 from cherrypit._kernel.httputil import Host as Host
 from cherrypit._kernel.httputil import HTTPDate as HTTPDate
 from cherrypit._kernel.httputil import SanitizedHost as SanitizedHost
-from cherrypit._kernel.httputil import decode_TEXT as decode_TEXT
-from cherrypit._kernel.httputil import decode_TEXT_maybe as decode_TEXT_maybe
 from cherrypit._kernel.httputil import get_ranges as get_ranges
-from cherrypit._kernel.httputil import header_elements as header_elements
 from cherrypit._kernel.httputil import parse_http_date as parse_http_date
 from cherrypit._kernel.httputil import parse_query_string as parse_query_string
 from cherrypit._kernel.httputil import protocol_from_http as protocol_from_http
