@@ -313,6 +313,11 @@ class ResponseEncoder:
             )
             if encoded is not None:
                 return encoded
+        elif type(body) is bytes and self.text_only and not self.debug:
+            # Bytes with a non-text type (json_out, files): nothing to negotiate.
+            ctype = dict.get(slot.response.headers, "Content-Type")
+            if type(ctype) is str and ctype[:5].lower() != "text/":
+                return body
         return self._encode(prepare_iter(body), slot.response)
 
     def _encode(self, body: Any, response: Any) -> Any:
