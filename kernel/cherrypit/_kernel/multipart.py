@@ -5,7 +5,7 @@ the delimiter across block edges, so a part costs at most one block of memory ho
 long its lines are.  :class:`PartReader` is the file-like view of one part that
 :class:`~cherrypit._kernel.body.Part` reads from, and :func:`read_part_headers` reads
 the MIME header block at its start.  The parser knows nothing of entities: the
-multipart processors in :mod:`cherrypit._kernel.body` drive it and build the parts.
+multipart processors in :mod:`cherrypit._kernel.processors` drive it and build the parts.
 """
 
 from __future__ import annotations
