@@ -151,6 +151,7 @@ def proxy(
     remote: str | None = "X-Forwarded-For",
     scheme: str | None = "X-Forwarded-Proto",
     trusted: Iterable[str] | None = None,
+    forwarded: bool = False,
     debug: bool = False,
 ) -> None:
     """Take ``request.base``, the scheme and the client address from a reverse proxy.
@@ -167,12 +168,20 @@ def proxy(
         for ``X-Forwarded-For`` the first address of the list is used.
     :param scheme: header naming the public scheme (``X-Forwarded-Ssl: on`` style
         headers are understood too).
+    :param forwarded: read RFC 7239 ``Forwarded`` instead of the ``X-Forwarded-*``
+        headers.
     """
     request = current().request
     if request.forwarded_applied:
         return
     believed = apply_forwarded(
-        request, base=base, local=local, remote=remote, scheme=scheme, trusted=trusted
+        request,
+        base=base,
+        local=local,
+        remote=remote,
+        scheme=scheme,
+        trusted=tuple(trusted) if trusted is not None else None,
+        forwarded=forwarded,
     )
     if debug:
         outcome = "applied" if believed else "ignored (peer is not a trusted proxy)"

@@ -151,7 +151,9 @@ class Entity:
         clen = headers.get("Content-Length")
         if clen is not None and "chunked" not in headers.get("Transfer-Encoding", "").lower():
             clen = clen.strip()
-            if clen.isascii() and clen.isdigit():
+            # Bounded so int() never meets Python's digit limit; process() answers 400
+            # for a Content-Length it could not read.
+            if clen.isascii() and clen.isdigit() and len(clen) <= 18:
                 self.length = int(clen)
 
         self.name = None

@@ -361,6 +361,9 @@ def get_error_page(status: int | str, **kwargs: Any) -> bytes:
             return page.encode("utf-8")
         except Exception:
             failure = _format_one_line(sys.exc_info()[1])
+            from cherrypit._kernel import site
+
+            site.log(f"The custom error page for {code} failed: {failure}", "HTTP", 40, True)
             values["message"] += (
                 "<br />In addition, the custom error page failed:\n<br />"
                 + html.escape(failure, quote=False)

@@ -211,7 +211,8 @@ def get_ranges(headervalue: str | None, content_length: int) -> list[tuple[int, 
 
 # --------------------------------------------------------------------- query strings
 
-_IMAGE_MAP = re.compile(r"([0-9]+),([0-9]+)")
+# Bounded: Python refuses int() of very long digit strings (and no image is that big).
+_IMAGE_MAP = re.compile(r"([0-9]{1,9}),([0-9]{1,9})")
 
 
 def parse_query_string(

@@ -11,7 +11,8 @@ tool set-up at all.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from cherrypit._kernel.config import Config
@@ -43,6 +44,7 @@ class Plan:
         "config",
         "error_page",
         "error_response",
+        "frozen_toolmaps",
         "hooks",
         "request_attrs",
         "response_attrs",
@@ -109,6 +111,12 @@ class Plan:
                         hooks[point].append(Hook(callback, None, priority, **kwargs))
                 else:
                     self.runtime_tools.append(tool)
+        self.frozen_toolmaps: Mapping[str, Mapping[str, Mapping[str, Any]]] = MappingProxyType(
+            {
+                ns: MappingProxyType({name: MappingProxyType(c) for name, c in confs.items()})
+                for ns, confs in self.toolmaps.items()
+            }
+        )
         self.hooks: dict[str, tuple[Hook, ...]] = {
             p: tuple(sorted(h, key=lambda hook: hook.priority)) for p, h in hooks.items()
         }
@@ -116,7 +124,8 @@ class Plan:
     def apply(self, request: Request, response: Response) -> None:
         """Set up ``request``/``response`` for this plan (the per-request part)."""
         request.config = dict(self.config)
-        request.toolmaps = self.toolmaps
+        # Shared between requests: read-only, so a request cannot change the next one.
+        request.toolmaps = self.frozen_toolmaps
         request.hooks = HookMap(self.hooks)
         for attr, value in self.request_attrs:
             setattr(request, attr, value)
@@ -130,8 +139,8 @@ class Plan:
             headers = response.headers
             for name, value in self.response_headers:
                 headers[name] = value
-        if self.error_page:
-            request.error_page = self.error_page
+        # A fresh dict each request (CherryPy's semantics: handlers may edit their own).
+        request.error_page = dict(self.error_page)
         if self.error_response is not None:
             request.error_response = self.error_response
         for tool in self.runtime_tools:

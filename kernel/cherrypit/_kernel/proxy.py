@@ -7,6 +7,10 @@ addresses (a proxy on the same host), otherwise the addresses and networks liste
 ``tools.proxy.trusted`` (or ``request.trusted_proxies``); ``"*"`` trusts every peer,
 which is CherryPy's behaviour.
 
+The client address is the right-most address of ``X-Forwarded-For`` that is not a
+trusted proxy (the left-most entries are written by the client itself).  RFC 7239
+``Forwarded`` is read instead when ``tools.proxy.forwarded`` is on.
+
 When ``tools.proxy.on`` is set site-wide or in an application's ``[/]`` section, the
 kernel applies the headers *before* dispatch, so redirects raised while dispatching
 and ``cherrypit.url()`` already see the public URL.  A ``tools.proxy`` switched on
@@ -15,7 +19,9 @@ only for a deeper path still runs as CherryPy's tool does (before the request bo
 
 from __future__ import annotations
 
+import functools
 import ipaddress
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -25,24 +31,34 @@ __all__ = ["DEFAULT_TRUSTED", "apply_forwarded", "is_trusted", "parse_forwarded"
 DEFAULT_TRUSTED: tuple[str, ...] = ("127.0.0.1", "::1")
 
 
-def is_trusted(peer: str, trusted: Iterable[str]) -> bool:
-    """Whether ``peer`` (an IP address) is one of ``trusted`` (addresses, networks, ``*``)."""
-    try:
-        address = ipaddress.ip_address(peer)
-    except ValueError:
-        return "*" in trusted
+@functools.lru_cache(maxsize=64)
+def _parse_trusted(
+    trusted: tuple[str, ...],
+) -> tuple[bool, tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]]:
+    """``(trust everyone?, networks)`` for a trusted list (parsed once per list)."""
+    networks = []
     for entry in trusted:
         if entry == "*":
-            return True
+            return True, ()
         try:
-            if "/" in entry:
-                if address in ipaddress.ip_network(entry, strict=False):
-                    return True
-            elif address == ipaddress.ip_address(entry):
-                return True
+            networks.append(ipaddress.ip_network(entry, strict=False))
         except ValueError:
-            continue
-    return False
+            continue  # a config typo never widens trust
+    return False, tuple(networks)
+
+
+def is_trusted(peer: str, trusted: Iterable[str]) -> bool:
+    """Whether ``peer`` (an IP address) is one of ``trusted`` (addresses, networks, ``*``)."""
+    everyone, networks = _parse_trusted(tuple(trusted))
+    if everyone:
+        return True
+    try:
+        address = ipaddress.ip_address(peer.strip("[]"))
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped  # a dual-stack socket reports ::ffff:127.0.0.1
+    return any(address in network for network in networks)
 
 
 def parse_forwarded(value: str) -> dict[str, str]:
@@ -69,6 +85,21 @@ def _strip_port(node: str) -> str:
     return node
 
 
+_HOST = re.compile(r"[A-Za-z0-9.\-_]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
+
+
+def _client(chain: list[str], trusted: Iterable[str]) -> str | None:
+    """The client in a forwarding chain: the right-most address that is not a proxy.
+
+    Entries on the left were written by whoever sent the request, the client included;
+    only the right-most untrusted entry was added by a proxy we trust.
+    """
+    for address in reversed(chain):
+        if not is_trusted(address, trusted):
+            return address
+    return chain[0] if chain else None
+
+
 def apply_forwarded(
     request: Any,
     *,
@@ -77,36 +108,52 @@ def apply_forwarded(
     remote: str | None = "X-Forwarded-For",
     scheme: str | None = "X-Forwarded-Proto",
     trusted: Iterable[str] | None = None,
+    forwarded: bool = False,
 ) -> bool:
     """Rewrite ``request.base``/``scheme``/``remote.ip`` from a trusted proxy's headers.
 
-    Returns whether the headers were believed.  ``Forwarded`` (RFC 7239) wins over the
-    ``X-Forwarded-*`` headers when both are present.
+    :param forwarded: read RFC 7239 ``Forwarded`` (instead of the ``X-Forwarded-*``
+        headers).  Off by default: a proxy that only sets ``X-Forwarded-*`` usually
+        passes a client's own ``Forwarded`` header through untouched.
+    :returns: whether the headers were believed.
     """
     if trusted is None:
-        trusted = getattr(request, "trusted_proxies", None) or DEFAULT_TRUSTED
+        trusted = tuple(getattr(request, "trusted_proxies", None) or DEFAULT_TRUSTED)
     if not is_trusted(request.remote.ip, trusted):
         return False
     headers = request.headers
-    forwarded = headers.get("Forwarded")
-    fields = parse_forwarded(forwarded) if forwarded else {}
+    fields: dict[str, str] = {}
+    chain: list[str] = []
+    if forwarded and headers.get("Forwarded"):
+        value = headers["Forwarded"]
+        # host/proto from the element our nearest proxy appended (the right-most one).
+        fields = parse_forwarded(value.rsplit(",", 1)[-1])
+        chain = [
+            _strip_port(parse_forwarded(element).get("for", ""))
+            for element in value.split(",")
+            if "for=" in element.lower()
+        ]
+    elif remote:
+        sent = headers.get(remote)
+        if sent:
+            chain = [part.strip() for part in sent.split(",") if part.strip()]
 
     public_scheme = fields.get("proto")
-    if not public_scheme and scheme:
+    if not public_scheme and scheme and not forwarded:
         sent = headers.get(scheme)
         if sent and sent.lower() == "on" and "ssl" in scheme.lower():
             public_scheme = "https"
         elif sent:
             public_scheme = sent.split(",")[0].strip()
-    if not public_scheme:
+    if public_scheme not in ("http", "https"):
         public_scheme = request.base.split("://", 1)[0] if "://" in request.base else "http"
 
     host = fields.get("host")
-    if not host and local:
+    if not host and local and not forwarded:
         sent = headers.get(local)
         if sent:
             host = sent.split(",")[0].strip()
-    if host:
+    if host and _HOST.fullmatch(host):
         base = host
     if not base:
         base = headers.get("Host") or request.base.split("://", 1)[-1]
@@ -115,11 +162,7 @@ def apply_forwarded(
     request.base = base.rstrip("/")
     request.scheme = public_scheme
 
-    client = _strip_port(fields["for"]) if "for" in fields else None
-    if not client and remote:
-        sent = headers.get(remote)
-        if sent:
-            client = sent.split(",")[0].strip() if remote == "X-Forwarded-For" else sent
+    client = _client(chain, trusted)
     if client and client.lower() != "unknown":
         request.remote.ip = client
     request.forwarded_applied = True

@@ -14,9 +14,10 @@ body object, cookies and the unique id are created only when something reads the
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from http.cookies import CookieError, SimpleCookie
 from typing import TYPE_CHECKING, Any
 
@@ -139,7 +140,7 @@ class Request:
     login: str | None = None
     app: Application | None = None
     handler: Any = None
-    toolmaps: dict[str, Any] = {}
+    toolmaps: Mapping[str, Any] = {}
     config: dict[str, Any] = {}
     is_index: bool | None = None
     hooks: HookMap = _EMPTY_HOOKS
@@ -575,7 +576,10 @@ class Response:
             dict.__setitem__(headers, "Content-Length", str(len(self.collapse_body())))
         out = self.header_list = [
             # Fast path only for ASCII: PEP 3333 headers must be ISO-8859-1 encodable.
-            (k, v if isinstance(v, str) and v.isascii() and v.isprintable() else _clean_value(v))
+            (
+                k if _TOKEN.fullmatch(k) else _clean_name(k),
+                v if isinstance(v, str) and v.isascii() and v.isprintable() else _clean_value(v),
+            )
             for k, v in headers.items()
         ]
         jar = self.__dict__.get("cookie")
@@ -586,6 +590,16 @@ class Response:
 
 
 _CONTROL = str.maketrans("", "", "".join(map(chr, [*range(32), 127])))
+
+
+# RFC 9110 field names are "tokens"; anything else (CR, LF, ':' …) could forge headers.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_NOT_TOKEN = re.compile(r"[^!#$%&'*+\-.^_`|~0-9A-Za-z]")
+
+
+def _clean_name(name: Any) -> str:
+    """A header name reduced to token characters (an empty result becomes ``X-Invalid``)."""
+    return _NOT_TOKEN.sub("", str(name)) or "X-Invalid"
 
 
 def _clean_value(value: Any) -> str:

@@ -215,6 +215,8 @@ class Application:
                     for k, v in merged.items()
                     if k not in ("tools.proxy.on", "tools.proxy.debug", "tools.proxy.priority")
                 }
+                if settings.get("trusted") is not None:
+                    settings["trusted"] = tuple(settings["trusted"])
             self._proxy = settings
             self._proxy_version = version
         return self._proxy

@@ -31,6 +31,8 @@ _ENV_HEADER_NAMES: dict[str, str] = {
     "REMOTE_ADDR": "Remote-Addr",
 }
 _ENV_CACHE_LIMIT = 4096
+#: Internal redirects one request may chain before it is answered with a 500.
+MAX_INTERNAL_REDIRECTS = 20
 
 
 def translate_headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
@@ -107,7 +109,7 @@ def _serve(app: Application, environ: dict[str, Any], start_response: Callable[.
     engine = site.engine
     listeners = engine.listeners
     slot = serving.current()
-    saved = (slot.request, slot.response)
+    saved = (slot.request, slot.response, slot.session)
     redirections: list[str] = []
     if listeners.get("acquire_thread"):
         engine.publish("acquire_thread")
@@ -138,14 +140,13 @@ def _serve(app: Application, environ: dict[str, Any], start_response: Callable[.
                 request.script_name + ir.path + ("?" + ir.query_string if ir.query_string else "")
             )
             request.close()
-            if new_uri in redirections:
-                return _fail(
-                    request,
-                    start_response,
-                    slot,
-                    saved,
-                    RuntimeError(f"InternalRedirector visited the same URL twice: {new_uri!r}"),
+            if new_uri in redirections or len(redirections) >= MAX_INTERNAL_REDIRECTS:
+                problem = (
+                    f"InternalRedirector visited the same URL twice: {new_uri!r}"
+                    if new_uri in redirections
+                    else f"more than {MAX_INTERNAL_REDIRECTS} internal redirects"
                 )
+                return _fail(request, start_response, slot, saved, RuntimeError(problem))
             environ = dict(environ)
             environ["REQUEST_METHOD"] = "GET"
             environ["PATH_INFO"] = ir.path
@@ -165,6 +166,27 @@ def _serve(app: Application, environ: dict[str, Any], start_response: Callable[.
                 raise
             return _fail(request, start_response, slot, saved, exc)
 
+    try:
+        return _hand_over(app, environ, start_response, request, response, slot, saved)
+    except BaseException:
+        # start_response or the access log failed: still end the request (locks,
+        # temporary files) and give the thread its serving slot back.
+        if not request.closed:
+            _close(request, slot, saved)
+        raise
+
+
+def _hand_over(
+    app: Application,
+    environ: dict[str, Any],
+    start_response: Callable[..., Any],
+    request: Request,
+    response: Response,
+    slot: serving.Serving,
+    saved: tuple[Any, Any, Any],
+) -> Any:
+    """Log the access line and give status, headers and body to the server."""
+    listeners = site.engine.listeners
     log = app.log
     if _has_real_handlers(log.access_log):
         log.access(request, response)
@@ -190,12 +212,16 @@ def _serve(app: Application, environ: dict[str, Any], start_response: Callable[.
             except Exception:
                 site.log(traceback=True, severity=40)
         request.closed = True
-        slot.request, slot.response = saved
+        _restore(slot, saved)
         return body
-    return ClosingBody(body, request, slot, saved)
+    return ClosingBody(body, request, response, slot, saved)
 
 
-def _close(request: Request, slot: serving.Serving, saved: tuple[Any, Any]) -> None:
+def _restore(slot: serving.Serving, saved: tuple[Any, Any, Any]) -> None:
+    slot.request, slot.response, slot.session = saved
+
+
+def _close(request: Request, slot: serving.Serving, saved: tuple[Any, Any, Any]) -> None:
     try:
         if site.engine.listeners.get("after_request"):
             site.engine.publish("after_request")
@@ -203,14 +229,14 @@ def _close(request: Request, slot: serving.Serving, saved: tuple[Any, Any]) -> N
     except Exception:
         site.log(traceback=True, severity=40)
     finally:
-        slot.request, slot.response = saved
+        _restore(slot, saved)
 
 
 def _fail(
     request: Request,
     start_response: Callable[..., Any],
     slot: serving.Serving,
-    saved: tuple[Any, Any],
+    saved: tuple[Any, Any, Any],
     exc: BaseException,
 ) -> list[bytes]:
     """The cycle itself failed: log, answer a bare 500, close."""
@@ -225,20 +251,27 @@ def _fail(
 class ClosingBody:
     """A response body that closes its request when the server is done with it."""
 
-    __slots__ = ("_body", "_closed", "_request", "_saved", "_slot")
+    __slots__ = ("_body", "_closed", "_request", "_response", "_saved", "_slot")
 
     def __init__(
-        self, body: Any, request: Request, slot: serving.Serving, saved: tuple[Any, Any]
+        self,
+        body: Any,
+        request: Request,
+        response: Response,
+        slot: serving.Serving,
+        saved: tuple[Any, Any, Any],
     ) -> None:
         self._body = body
         self._request = request
+        self._response = response
         self._slot = slot
         self._saved = saved
         self._closed = False
 
     def __iter__(self) -> Iterator[bytes]:
         slot = self._slot
-        slot.request, slot.response = self._request, serving.current().response
+        # Generators read cherrypit.request/response while the server iterates them.
+        slot.request, slot.response = self._request, self._response
         try:
             yield from self._body
         except Exception:

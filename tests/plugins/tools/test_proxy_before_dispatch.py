@@ -43,7 +43,24 @@ def _mount(**proxy: Any) -> None:
 def test_loopback_proxy_is_trusted_by_default(site_reset: None) -> None:
     _mount()
     r = Client().get("/", headers=FORWARDED)
-    assert r.text == "https://www.example.com|https|203.0.113.7|https://www.example.com/x"
+    # 10.0.0.2 is not a proxy we trust: as far as we know, it is the client.
+    assert r.text == "https://www.example.com|https|10.0.0.2|https://www.example.com/x"
+
+
+def test_client_is_the_rightmost_untrusted_address(site_reset: None) -> None:
+    _mount(trusted=["127.0.0.1", "10.0.0.0/8"])
+    r = Client().get("/", headers=FORWARDED)
+    assert r.text.split("|")[2] == "203.0.113.7"
+    # A client writing its own X-Forwarded-For cannot choose its address: the proxy
+    # appends the real one, and that one counts.
+    spoofed = {**FORWARDED, "X-Forwarded-For": "6.6.6.6, 198.51.100.20"}
+    assert Client().get("/", headers=spoofed).text.split("|")[2] == "198.51.100.20"
+
+
+def test_forwarded_host_with_odd_characters_is_ignored(site_reset: None) -> None:
+    _mount()
+    r = Client().get("/", headers={**FORWARDED, "X-Forwarded-Host": "evil.example/path"})
+    assert r.text.startswith("https://127.0.0.1:8080|")
 
 
 def test_other_peers_are_not_believed_by_default(site_reset: None) -> None:
@@ -54,27 +71,42 @@ def test_other_peers_are_not_believed_by_default(site_reset: None) -> None:
 
 def test_configured_networks_and_star(site_reset: None) -> None:
     _mount(trusted=["10.0.0.0/8"])
-    assert Client(remote_addr="10.1.2.3").get("/", headers=FORWARDED).text.startswith(
-        "https://www.example.com|"
+    assert (
+        Client(remote_addr="10.1.2.3")
+        .get("/", headers=FORWARDED)
+        .text.startswith("https://www.example.com|")
     )
-    assert Client(remote_addr="127.0.0.1").get("/", headers=FORWARDED).text.startswith(
-        "http://127.0.0.1:8080|"
+    assert (
+        Client(remote_addr="127.0.0.1")
+        .get("/", headers=FORWARDED)
+        .text.startswith("http://127.0.0.1:8080|")
     )
     cherrypit.tree.apps.clear()
     _mount(trusted=["*"])  # CherryPy's behaviour: every peer is the proxy
-    assert Client(remote_addr="192.0.2.1").get("/", headers=FORWARDED).text.startswith(
-        "https://www.example.com|"
+    assert (
+        Client(remote_addr="192.0.2.1")
+        .get("/", headers=FORWARDED)
+        .text.startswith("https://www.example.com|")
     )
 
 
-def test_rfc7239_forwarded_header_wins(site_reset: None) -> None:
-    _mount()
+def test_rfc7239_forwarded_header_when_enabled(site_reset: None) -> None:
+    _mount(forwarded=True)
     headers = {
-        **FORWARDED,
-        "Forwarded": 'for="[2001:db8::7]:4711";proto=https;host=api.example.org, for=10.0.0.2',
+        # The client's own element first, the one our proxy appended last.
+        "Forwarded": 'for=6.6.6.6;host=evil.example, for="[2001:db8::7]:4711";proto=https;'
+        "host=api.example.org",
     }
     r = Client().get("/", headers=headers)
     assert r.text == "https://api.example.org|https|2001:db8::7|https://api.example.org/x"
+
+
+def test_forwarded_header_is_ignored_unless_enabled(site_reset: None) -> None:
+    # A proxy that sets only X-Forwarded-* passes a client's Forwarded header through.
+    _mount()
+    headers = {"Forwarded": "for=6.6.6.6;host=evil.example;proto=https"}
+    r = Client().get("/", headers=headers)
+    assert r.text == "http://127.0.0.1:8080|http|127.0.0.1|http://127.0.0.1:8080/x"
 
 
 def test_redirects_raised_during_dispatch_see_the_public_url(site_reset: None) -> None:
@@ -103,6 +135,7 @@ def test_site_wide_switch_works_too(site_reset: None) -> None:
         ("not-an-ip", ["127.0.0.1"], False),
         ("not-an-ip", ["*"], True),
         ("192.0.2.1", ["bogus", "192.0.2.1"], True),
+        ("::ffff:127.0.0.1", ["127.0.0.1"], True),
     ],
 )
 def test_is_trusted(peer: str, trusted: list[str], expected: bool) -> None:

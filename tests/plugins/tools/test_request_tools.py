@@ -167,7 +167,9 @@ def test_ignore_headers_default_is_range(mount):
 
 
 def test_proxy_rewrites_base_and_remote(mount):
-    client = mount(Root(), {"/": {"tools.proxy.on": True}})
+    # 10.0.0.1 is a second proxy we trust, so the client is the address before it.
+    conf = {"tools.proxy.on": True, "tools.proxy.trusted": ["127.0.0.1", "10.0.0.1"]}
+    client = mount(Root(), {"/": conf})
     r = client.get(
         "/where",
         headers={
