@@ -18,9 +18,21 @@ _NUMBER = re.compile(r"[0-9]+")
 #: More ranges than this in one request are answered with the whole file.
 MAX_RANGES = 64
 
+#: Positions with more significant digits than this are read as ``_BEYOND_ANY_FILE``.
+_MAX_DIGITS = 18
+_BEYOND_ANY_FILE: int = 10**_MAX_DIGITS
+
 
 def _number(text: str) -> int | None:
-    return int(text) if _NUMBER.fullmatch(text) else None
+    # A position past every possible file means the same as any other such position
+    # (unsatisfiable start, clipped end, whole-file suffix), so long numbers are capped:
+    # int() refuses over 4300 digits and converting huge ones costs time.
+    if not _NUMBER.fullmatch(text):
+        return None
+    digits = text.lstrip("0")
+    if len(digits) > _MAX_DIGITS:
+        return _BEYOND_ANY_FILE
+    return int(digits or "0")
 
 
 def parse_ranges(header: str | None, length: int) -> list[tuple[int, int]] | None:

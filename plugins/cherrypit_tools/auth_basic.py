@@ -159,6 +159,19 @@ def _decode(raw: bytes, charset: str) -> str:
         return raw.decode(_FALLBACK_CHARSET)
 
 
+def _credentials(header: str, charset: str) -> tuple[str, str] | None:
+    """``(username, password)`` from a Basic ``Authorization`` value; None for other schemes.
+
+    :raises ValueError: when the value is malformed (``binascii.Error`` is one).
+    """
+    scheme, params = header.split(" ", 1)
+    if scheme.lower() != "basic":
+        return None
+    raw = base64.b64decode(params.encode("ascii"))
+    username, password = unicodedata.normalize("NFC", _decode(raw, charset)).split(":", 1)
+    return username, password
+
+
 def challenge(realm: str, accept_charset: str = "utf-8") -> str:
     """The ``WWW-Authenticate`` value for ``realm`` (charset named unless ISO-8859-1)."""
     charset = accept_charset.upper()
@@ -186,17 +199,15 @@ def basic_auth(
     request = slot.request
     header = request.headers.get("Authorization")
     if header is not None:
+        # Only the client's header is answered with 400: an error raised by the
+        # application's checkpassword stays a server error.
         with HTTPError.handle((ValueError, binascii.Error), 400, "Bad Request"):
-            scheme, params = header.split(" ", 1)
-            if scheme.lower() == "basic":
-                raw = base64.b64decode(params.encode("ascii"))
-                text = unicodedata.normalize("NFC", _decode(raw, accept_charset))
-                username, password = text.split(":", 1)
-                if checkpassword(realm, username, password):
-                    if debug:
-                        log("Auth succeeded", "TOOLS.AUTH_BASIC")
-                    request.login = username
-                    return
+            credentials = _credentials(header, accept_charset)
+        if credentials is not None and checkpassword(realm, *credentials):
+            if debug:
+                log("Auth succeeded", "TOOLS.AUTH_BASIC")
+            request.login = credentials[0]
+            return
     if debug:
         log("Auth failed or missing: answering 401", "TOOLS.AUTH_BASIC")
     slot.response.headers["WWW-Authenticate"] = challenge(realm, accept_charset)

@@ -163,12 +163,20 @@ def synthesize_nonce(s: str, key: str, timestamp: int | str | None = None) -> st
     return f"{timestamp}:{salt}:{_nonce_mac(str(timestamp), salt, s, key)}"
 
 
+def _same(expected: str, given: str) -> bool:
+    """Constant-time comparison; ``given`` comes from the client and may be any text.
+
+    ``compare_digest`` raises on non-ASCII ``str``, so both sides are compared as bytes.
+    """
+    return hmac.compare_digest(expected.encode("utf-8"), given.encode("utf-8"))
+
+
 def _nonce_is_valid(nonce: str, s: str, key: str) -> bool:
     parts = nonce.split(":")
     if len(parts) != 3:
         return False
     timestamp, salt, mac = parts
-    return hmac.compare_digest(_nonce_mac(timestamp, salt, s, key), mac)
+    return _same(_nonce_mac(timestamp, salt, s, key), mac)
 
 
 def _nonce_age(nonce: str) -> float | None:
@@ -510,9 +518,9 @@ def digest_auth(
     ha1 = _lookup_ha1(get_ha1, realm, auth.username, auth.algorithm)
     if ha1 is None:
         # Spend the same work as for a known user before refusing.
-        hmac.compare_digest(auth.request_digest("0" * 32), auth.response)
+        _same(auth.request_digest("0" * 32), auth.response)
         refuse()
-    if not hmac.compare_digest(auth.request_digest(ha1), auth.response):
+    if not _same(auth.request_digest(ha1), auth.response):
         refuse()
     if debug:
         _trace("digest matches auth.response")

@@ -28,6 +28,7 @@ restores CherryPy's rules):
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -75,6 +76,27 @@ def cache_control(value: str | None) -> dict[str, str | None]:
         if name:
             directives[name.lower()] = argument.strip().strip('"') if eq else None
     return directives
+
+
+_DELTA_SECONDS = re.compile(r"[0-9]+")
+
+#: RFC 9111 section 1.2.2: a larger delta-seconds value is read as this one.
+_MAX_DELTA_SECONDS = 2**31
+
+
+def _delta_seconds(argument: str | None) -> int | None:
+    """The ``max-age``-style ``argument`` as seconds, or ``None`` when it is malformed.
+
+    Only ASCII digits count (``str.isdigit`` also accepts ``"²"``, which ``int`` refuses),
+    and values too large for any cache are read as 2**31 seconds, so that a very long
+    number can neither crash ``int`` nor cost time converting it.
+    """
+    if argument is None or not _DELTA_SECONDS.fullmatch(argument):
+        return None
+    digits = argument.lstrip("0")
+    if len(digits) > len(str(_MAX_DELTA_SECONDS)):
+        return _MAX_DELTA_SECONDS
+    return min(int(digits or "0"), _MAX_DELTA_SECONDS)
 
 
 _default: list[Any] = []
@@ -142,10 +164,11 @@ def get(
     max_age = cache.delay
     for directive, argument in cache_control(request.headers.get("Cache-Control")).items():
         if directive == "max-age":
-            if argument is None or not argument.isdigit():
+            seconds = _delta_seconds(argument)
+            if seconds is None:
                 release_claim()
                 raise HTTPError(400, "Invalid Cache-Control header")
-            max_age = int(argument)
+            max_age = seconds
             break
         if directive == "no-cache":
             if debug:
@@ -209,7 +232,7 @@ def _storable(strict: bool, debug: bool) -> float | None:
         for name in ("s-maxage", "max-age"):
             argument = directives.get(name)
             if argument is not None:
-                lifetime = float(argument) if argument.isdigit() else 0.0
+                lifetime = float(_delta_seconds(argument) or 0)
                 break
         if lifetime <= 0:
             return None

@@ -31,7 +31,8 @@ def json_processor(entity: Any) -> None:
     if not entity.headers.get("Content-Length", ""):
         raise HTTPError(411)
     raw = entity.fp.read()
-    with HTTPError.handle(ValueError, 400, "Invalid JSON document"):
+    # Deep nesting exhausts the decoder's recursion: bad input like any other.
+    with HTTPError.handle((ValueError, RecursionError), 400, "Invalid JSON document"):
         current().request.json = _decode(raw.decode("utf-8"))
 
 

@@ -157,3 +157,39 @@ def test_head_with_a_range(client):
 )
 def test_parse_ranges(header, length, expected):
     assert parse_ranges(header, length) == expected
+
+
+HUGE = "9" * 5000  # past int()'s 4300-digit limit
+
+
+@pytest.mark.parametrize(
+    ("spec", "status", "start", "stop"),
+    [
+        (f"bytes={HUGE}-", 416, 0, 0),  # starts past any file
+        (f"bytes={HUGE}-{HUGE}", 416, 0, 0),
+        (f"bytes=0-{HUGE}", 206, 0, 1200),  # clipped at the end
+        (f"bytes=-{HUGE}", 206, 0, 1200),  # suffix longer than the file
+        ("bytes=1190-99999999999999999999", 206, 1190, 1200),  # 20 digits
+        (f"bytes={'0' * 40}5-{'0' * 40}9", 206, 5, 10),  # leading zeros do not count
+    ],
+)
+def test_huge_positions_are_read_as_past_the_end(
+    client, digits, error_log, spec, status, start, stop
+):
+    for path in ("/file", "/static/digits.txt"):
+        r = client.get(path, headers={"Range": spec})
+        assert r.status == status
+        if status == 206:
+            assert r.header("Content-Range") == f"bytes {start}-{stop - 1}/1200"
+            assert r.body == digits[start:stop]
+        else:
+            assert r.header("Content-Range") == "bytes */1200"
+    assert "Traceback" not in error_log.text()
+
+
+@pytest.mark.parametrize("spec", ["bytes=²-5", "bytes=0-¹", "bytes=-²", "bytes=+1-5"])
+def test_non_ascii_digits_make_the_header_ignored(client, digits, error_log, spec):
+    r = client.get("/file", headers={"Range": spec})
+    assert (r.status, r.body) == (200, digits)
+    assert r.header("Content-Range") is None
+    assert "Traceback" not in error_log.text()

@@ -209,3 +209,34 @@ def test_debug_logs(mount, error_log):
     client.get("/secret")
     assert "Auth succeeded" in error_log.text()
     assert "answering 401" in error_log.text()
+
+
+def test_checkpassword_errors_are_server_errors(mount, error_log):
+    def failing_store(realm, username, password):
+        raise ValueError("credential store is corrupt")
+
+    client = mount(
+        Root(),
+        {
+            "/secret": {
+                "tools.auth_basic.on": True,
+                "tools.auth_basic.realm": "site",
+                "tools.auth_basic.checkpassword": failing_store,
+            }
+        },
+    )
+    r = client.get("/secret", headers=basic("alice", "wonderland"))
+    assert r.status == 500
+    assert "credential store is corrupt" in error_log.text()
+    # A malformed header is still the client's fault, and checkpassword is not called.
+    r = client.get("/secret", headers={"Authorization": "Basic !!!not-base64"})
+    assert r.status == 400
+
+
+def test_non_ascii_credentials_are_compared_safely(client, error_log):
+    # Header values arrive as ISO-8859-1 text; these bytes are UTF-8 for a snowman.
+    r = client.get("/secret", headers=basic("alice", "☃"))
+    assert r.status == 401
+    r = client.get("/secret", headers=basic("☃", "wonderland"))
+    assert r.status == 401
+    assert "Traceback" not in error_log.text()

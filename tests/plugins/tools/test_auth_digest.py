@@ -375,3 +375,41 @@ def test_internal_redirects_keep_the_signed_uri(client):
     challenge = first_challenge(client)
     r = client.get("/moved", headers=authorization(challenge, "alice", "wonderland", "/moved"))
     assert (r.status, r.text) == (200, "hello alice q=None")
+
+
+def _with_param(headers: dict[str, str], name: str, value: str) -> dict[str, str]:
+    """``headers`` with the quoted Digest parameter ``name`` replaced by ``value``."""
+    header = headers["Authorization"]
+    start = header.index(f'{name}="') + len(name) + 2
+    stop = header.index('"', start)
+    return {"Authorization": header[:start] + value + header[stop:]}
+
+
+@pytest.mark.parametrize("user", ["alice", "mallory"])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("response", "é" * 32),
+        ("response", "☃"),
+        ("nonce", "1:2:é"),
+        ("nonce", "☃"),
+    ],
+)
+def test_non_ascii_nonce_or_response_gets_a_new_challenge(client, error_log, user, name, value):
+    challenge = first_challenge(client)
+    headers = authorization(challenge, user, "wonderland", "/")
+    # Header values travel as ISO-8859-1 text: a client's UTF-8 arrives as its bytes.
+    for text in (value, value.encode("utf-8").decode("latin-1")):
+        r = client.get("/", headers=_with_param(headers, name, text))
+        assert r.status == 401
+        assert challenges(r)[0]["realm"] == REALM
+    assert "Traceback" not in error_log.text()
+
+
+def test_non_ascii_mac_in_a_well_formed_nonce_is_refused(client, error_log):
+    challenge = first_challenge(client)
+    timestamp, salt, mac = challenge["nonce"].split(":")
+    forged = f"{timestamp}:{salt}:{mac[:-1]}é"
+    r = client.get("/", headers=authorization(challenge, "alice", "wonderland", "/", nonce=forged))
+    assert r.status == 401
+    assert "Traceback" not in error_log.text()

@@ -456,3 +456,37 @@ def test_unknown_setting_is_a_config_error(mount, error_log):
     client = mount(Root(), {"/": {"tools.caching.on": True, "tools.caching.dealy": 5}})
     assert client.get("/").status == 500
     assert "tools.caching.dealy: unknown setting" in error_log.text()
+
+
+@pytest.mark.parametrize("value", ["max-age=²", "max-age=¹0", "max-age=+5", "max-age=-1"])
+def test_max_age_with_other_than_ascii_digits_is_400(client, error_log, value):
+    client.get("/")
+    r = client.get("/", headers={"Cache-Control": value})
+    assert r.status == 400
+    assert "Invalid Cache-Control header" in r.text
+    assert "Traceback" not in error_log.text()
+
+
+def test_huge_max_age_accepts_any_age(client, error_log):
+    client.get("/")
+    uricache = the_cache().store["http://127.0.0.1:8080/"]
+    ((key, entry),) = uricache.variants()
+    status, headers, body, created = entry
+    uricache[key] = CachedResponse(status, headers, body, created - 10**6, entry.expires)
+    r = client.get("/", headers={"Cache-Control": "max-age=" + "9" * 5000})
+    assert (r.status, r.text, r.header("Age")) == (200, "index #1", "1000000")
+    # Leading zeros do not make a small number huge.
+    r = client.get("/", headers={"Cache-Control": "max-age=" + "0" * 40 + "50"})
+    assert (r.status, r.text) == (200, "index #2")
+    assert "Traceback" not in error_log.text()
+
+
+@pytest.mark.parametrize(
+    ("value", "stored"), [("max-age=²", False), ("max-age=" + "9" * 5000, True)]
+)
+def test_response_max_age_is_read_safely(client, error_log, value, stored):
+    first = client.get("/headers", query={"value": value})
+    assert first.status == 200
+    again = client.get("/headers", query={"value": value}).text
+    assert again == f"headers {value} #{1 if stored else 2}"
+    assert "Traceback" not in error_log.text()

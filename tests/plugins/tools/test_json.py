@@ -164,3 +164,11 @@ def test_compat_module_names():
     assert jsontools.json_processor is plugin_jsontools.json_processor
     with pytest.raises(AttributeError):
         jsontools.json_encode  # noqa: B018 - removed from CherryPy long ago
+
+
+@pytest.mark.parametrize("doc", ["[" * 200_000, '{"a":' * 200_000, "[" * 100_000 + "]" * 100_000])
+def test_deeply_nested_json_is_400(client, error_log, doc):
+    r = client.post("/echo", body=doc, headers=JSON)
+    assert r.status == 400
+    assert "Invalid JSON document" in r.text
+    assert "Traceback" not in error_log.text()
