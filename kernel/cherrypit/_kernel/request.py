@@ -577,7 +577,7 @@ class Response:
         out = self.header_list = [
             # Fast path only for ASCII: PEP 3333 headers must be ISO-8859-1 encodable.
             (
-                k if _TOKEN.fullmatch(k) else _clean_name(k),
+                k if k in _GOOD_NAMES else _checked_name(k),
                 v if isinstance(v, str) and v.isascii() and v.isprintable() else _clean_value(v),
             )
             for k, v in headers.items()
@@ -595,6 +595,18 @@ _CONTROL = str.maketrans("", "", "".join(map(chr, [*range(32), 127])))
 # RFC 9110 field names are "tokens"; anything else (CR, LF, ':' …) could forge headers.
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _NOT_TOKEN = re.compile(r"[^!#$%&'*+\-.^_`|~0-9A-Za-z]")
+
+
+#: Header names already seen to be valid tokens (bounded; names repeat a lot).
+_GOOD_NAMES: set[str] = {"Content-Type", "Content-Length", "Server", "Date", "Location"}
+
+
+def _checked_name(name: Any) -> str:
+    if isinstance(name, str) and _TOKEN.fullmatch(name):
+        if len(_GOOD_NAMES) < 1024:
+            _GOOD_NAMES.add(name)
+        return name
+    return _clean_name(name)
 
 
 def _clean_name(name: Any) -> str:
