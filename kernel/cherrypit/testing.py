@@ -21,6 +21,7 @@ from __future__ import annotations
 import io
 import json as _json
 import logging
+import re
 import socket
 import urllib.parse
 import uuid
@@ -87,6 +88,19 @@ class TestResponse:
     @property
     def text(self) -> str:
         return self.body.decode("utf-8", "replace")
+
+    @property
+    def error_message(self) -> str | None:
+        """The message of an error answer: the page's first paragraph, or the JSON
+        document's ``message`` (``None`` when there is no such thing)."""
+        if (self.header("Content-Type") or "").startswith("application/json"):
+            try:
+                message = _json.loads(self.body).get("message")
+            except (ValueError, AttributeError):
+                return None
+            return message if isinstance(message, str) else None
+        found = re.search(r"<p>(.*?)</p>", self.text, re.S)
+        return found.group(1) if found else None
 
     def json(self) -> Any:
         return _json.loads(self.body)

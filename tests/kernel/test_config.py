@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +11,6 @@ import pytest
 import cherrypit
 from cherrypit import ConfigError
 from cherrypit.testing import Client
-
-
-@pytest.fixture(autouse=True)
-def _bare_kernel(kernel: None) -> Iterator[None]:
-    yield
 
 
 def show(*keys: str) -> Any:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,11 +12,6 @@ import cherrypit
 from cherrypit import ConfigError
 from cherrypit._kernel.configfile import as_dict, parse, unrepr
 from cherrypit.testing import Client
-
-
-@pytest.fixture(autouse=True)
-def _bare_kernel(kernel: None) -> Iterator[None]:
-    yield
 
 
 def write(tmp_path: Path, text: str) -> Path:

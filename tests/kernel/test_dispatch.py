@@ -7,33 +7,21 @@ plugins, trusted proxies for ``X-Forwarded-Host``).
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 import cherrypit
 from cherrypit.testing import Client, TestResponse
+from cherrypit.testing import mount_and_client as serve
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
-@pytest.fixture(autouse=True)
-def _bare_kernel(kernel: None) -> Iterator[None]:
-    yield
-
-
 def message(r: TestResponse) -> str:
-    """The message paragraph of a cherrypit error page."""
-    found = re.search(r"<p>(.*?)</p>", r.text, re.S)
-    assert found is not None, r.text
-    return found.group(1)
-
-
-def serve(root: Any, config: dict[str, Any] | None = None, script_name: str = "") -> Client:
-    cherrypit.tree.mount(root, script_name, config)
-    return Client()
+    """The message of an error answer (it must have one)."""
+    assert r.error_message is not None, r.text
+    return r.error_message
 
 
 # --- exposing -------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,11 +11,6 @@ import cherrypit
 from cherrypit._kernel import errors
 from cherrypit._kernel.errors import bare_error, format_exc, get_error_page
 from cherrypit.testing import Client
-
-
-@pytest.fixture(autouse=True)
-def _bare_kernel(kernel: None) -> Iterator[None]:
-    yield
 
 
 def serve_raising(exc_factory: Any, config: dict[str, Any] | None = None) -> Client:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,12 +10,6 @@ import pytest
 import cherrypit
 from cherrypit._kernel.hooks import POINTS, Hook, HookMap, run_hooks
 from cherrypit.testing import Client
-
-
-@pytest.fixture(autouse=True)
-def _bare_kernel(kernel: None) -> Iterator[None]:
-    yield
-
 
 # --- Hook and HookMap -----------------------------------------------------------------
 

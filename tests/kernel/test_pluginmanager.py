@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,11 +11,6 @@ from cherrypit._kernel import pluginmanager
 from cherrypit._kernel.pluginmanager import PluginError
 from cherrypit.plugin import ConfigError, hookimpl
 from cherrypit.testing import Client, fresh_site
-
-
-@pytest.fixture(autouse=True)
-def _bare_kernel(kernel: None) -> Iterator[None]:
-    yield
 
 
 class StubPlugin:

@@ -6,7 +6,6 @@ on purpose.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,24 +16,15 @@ import pytest
 import cherrypit
 from cherrypit._kernel.hooks import POINTS
 from cherrypit.testing import Client, TestResponse
+from cherrypit.testing import mount_and_client as serve
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
-@pytest.fixture(autouse=True)
-def _bare_kernel(kernel: None) -> Iterator[None]:
-    yield
-
-
 def message(r: TestResponse) -> str:
-    found = re.search(r"<p>(.*?)</p>", r.text, re.S)
-    assert found is not None, r.text
-    return found.group(1)
-
-
-def serve(root: Any, config: dict[str, Any] | None = None, script_name: str = "") -> Client:
-    cherrypit.tree.mount(root, script_name, config)
-    return Client()
+    """The message of an error answer (it must have one)."""
+    assert r.error_message is not None, r.text
+    return r.error_message
 
 
 def handler(func: Any) -> Any:

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 import cherrypit
 from cherrypit.testing import Client
-
-
-@pytest.fixture(autouse=True)
-def _bare_kernel(kernel: None) -> Iterator[None]:
-    yield
 
 
 def named(name: str) -> Any:

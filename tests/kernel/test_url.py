@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,11 +13,6 @@ from cherrypit.plugin import hookimpl
 from cherrypit.testing import Client, fresh_site
 
 BASE = "http://127.0.0.1:8080"
-
-
-@pytest.fixture(autouse=True)
-def _bare_kernel(kernel: None) -> Iterator[None]:
-    yield
 
 
 def urls_at(path: str, *calls: Callable[[], str], script_name: str = "/app") -> list[str]:
