@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import structlog
 from structlog.typing import EventDict, WrappedLogger
 
 from cherrypit._kernel.serving import current
@@ -25,7 +24,6 @@ __all__ = [
     "ACCESS_KEYS",
     "REQUEST_KEYS",
     "add_request_fields",
-    "clear_request_context",
     "is_access",
 ]
 
@@ -33,11 +31,6 @@ __all__ = [
 REQUEST_KEYS = ("request_id", "method", "path", "remote")
 #: The fields an access line adds, in output order.
 ACCESS_KEYS = ("status", "bytes", "duration_ms", "user_agent", "referer")
-
-
-def clear_request_context() -> None:
-    """Forget the values bound with :mod:`structlog.contextvars` (outside requests)."""
-    structlog.contextvars.clear_contextvars()
 
 
 def is_access(record: logging.LogRecord) -> bool:

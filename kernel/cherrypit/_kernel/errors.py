@@ -14,7 +14,7 @@ import json
 import sys
 import traceback as _traceback
 import urllib.parse
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from cherrypit._kernel import serving
@@ -434,6 +434,3 @@ def bare_error(
         [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))],
         [body],
     )
-
-
-ErrorPageCallable = Callable[..., "str | bytes | Iterable[str | bytes]"]

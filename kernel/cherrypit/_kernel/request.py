@@ -30,7 +30,6 @@ from cherrypit._kernel.httputil import Host, SanitizedHost, parse_query_string, 
 from cherrypit._kernel.proxy import apply_forwarded
 
 if TYPE_CHECKING:
-    from cherrypit._kernel.body import RequestBody
     from cherrypit._kernel.tree import Application
 
 __all__ = ["Request", "Response", "ResponseBody"]
@@ -622,7 +621,3 @@ def _clean_value(value: Any) -> str:
     except UnicodeEncodeError:
         text = HeaderMap.encode(text).decode("iso-8859-1")
     return text
-
-
-def make_request_body(request: Request) -> RequestBody:  # pragma: no cover - helper
-    return request.body  # type: ignore[no-any-return]

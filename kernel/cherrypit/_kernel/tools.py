@@ -318,7 +318,3 @@ class Toolbox:
         for name in list(self._owners):
             self._tools.pop(name, None)
         self._owners.clear()
-
-
-def default_hook_kwargs(tool: Tool) -> set[str]:
-    return _tool_args(tool.callable)

@@ -165,9 +165,7 @@ class Application:
             "request.dispatch" in values for s, values in self.config.items() if s != "global"
         )
         self._section_uri_encoding = any(
-            "request.uri_encoding" in values
-            for s, values in self.config.items()
-            if s != "global"
+            "request.uri_encoding" in values for s, values in self.config.items() if s != "global"
         )
         self._version += 1
 

@@ -29,7 +29,8 @@ class Parser(configparser.ConfigParser):
         return optionstr
 
     def read(  # type: ignore[override]
-        self, filenames: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+        self,
+        filenames: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
         encoding: str | None = "utf-8",
     ) -> list[str]:
         """Read ``filenames``; unlike ConfigParser, a missing file is an error."""

@@ -253,17 +253,13 @@ class CPWebCase(unittest.TestCase):
             return int(expected) == self.status_code
         return expected == self.status
 
-    def assertStatus(
-        self, status: int | str | Iterable[int | str], msg: str | None = None
-    ) -> None:
+    def assertStatus(self, status: int | str | Iterable[int | str], msg: str | None = None) -> None:
         """Fail unless the status is ``status`` (code, full status line, or any of several)."""
         options = [status] if isinstance(status, (int, str)) else list(status)
         if not any(self.status_matches(option) for option in options):
             self._handlewebError(msg or f"Status {self.status} does not match {status}")
 
-    def assertHeader(
-        self, key: str, value: Any = None, msg: str | None = None
-    ) -> str | None:
+    def assertHeader(self, key: str, value: Any = None, msg: str | None = None) -> str | None:
         """Fail unless header ``key`` is present (with exactly ``value``); return its value."""
         lowkey = key.lower()
         for name, actual in self.headers:
@@ -289,9 +285,7 @@ class CPWebCase(unittest.TestCase):
         self._handlewebError(msg or f"{key!r} not in {wanted!r}")
         return None
 
-    def assertHeaderItemValue(
-        self, key: str, value: str, msg: str | None = None
-    ) -> str | None:
+    def assertHeaderItemValue(self, key: str, value: str, msg: str | None = None) -> str | None:
         """Fail unless ``value`` is one of the comma-separated items of header ``key``."""
         actual = self.assertHeader(key, msg=msg)
         items = [item.strip() for item in (actual or "").split(",")]
@@ -306,9 +300,7 @@ class CPWebCase(unittest.TestCase):
         if any(name.lower() == lowkey for name, _ in self.headers):
             self._handlewebError(msg or f"{key!r} in headers")
 
-    def assertNoHeaderItemValue(
-        self, key: str, value: str, msg: str | None = None
-    ) -> None:
+    def assertNoHeaderItemValue(self, key: str, value: str, msg: str | None = None) -> None:
         """Fail if header ``key`` has exactly the value ``value``."""
         lowkey = key.lower()
         if any(name.lower() == lowkey and actual == value for name, actual in self.headers):
