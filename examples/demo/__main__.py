@@ -39,7 +39,9 @@ def main() -> None:
     cherrypy.engine.start()
     bound_host, bound_port = cherrypy.server.bound_addr[:2]
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
-    print(f"cherrypit demo serving on http://{shown}:{bound_port}/ (data in {data_dir})", flush=True)
+    print(
+        f"cherrypit demo serving on http://{shown}:{bound_port}/ (data in {data_dir})", flush=True
+    )
     cherrypy.engine.block()
 
 

@@ -79,7 +79,7 @@ def error_page(status: str, message: str, traceback: str, version: str) -> str:
     cherrypy.response.headers["Content-Type"] = "text/html;charset=utf-8"
 
     @render("error.html")
-    def page() -> dict[str, Any]:
+    def page() -> Any:  # a dict in, the rendered page out
         return {
             "code": code,
             "headline": _HEADLINES.get(code, html.unescape(status)),
@@ -222,9 +222,7 @@ class Site:
 
     @cherrypy.expose
     @cherrypy.tools.template("signup.html")
-    def signup(
-        self, username: str = "", password: str = "", confirm: str = ""
-    ) -> dict[str, Any]:
+    def signup(self, username: str = "", password: str = "", confirm: str = "") -> dict[str, Any]:
         if cherrypy.request.method != "POST":
             return {"username": "", "errors": {}}
         username = username.strip()

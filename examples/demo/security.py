@@ -57,8 +57,12 @@ def verify_password(password: str, stored: str) -> bool:
         if scheme != "scrypt":
             return False
         digest = hashlib.scrypt(
-            password.encode(), salt=base64.b64decode(salt),
-            n=int(n), r=int(r), p=int(p), dklen=32,
+            password.encode(),
+            salt=base64.b64decode(salt),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            dklen=32,
         )
     except ValueError:
         return False
@@ -132,8 +136,9 @@ def check_csrf() -> None:
     sent = request.params.pop(CSRF_FIELD, None) or request.headers.get("X-CSRF-Token", "")
     if not isinstance(sent, str) or not hmac.compare_digest(sent, expected):
         raise cherrypy.HTTPError(
-            403, "This form has expired or was not sent from this site. "
-            "Go back, reload the page and try again."
+            403,
+            "This form has expired or was not sent from this site. "
+            "Go back, reload the page and try again.",
         )
 
 

@@ -108,8 +108,13 @@ def _note(row: sqlite3.Row) -> Note:
             row["attachment_size"],
         )
     return Note(
-        row["id"], row["user_id"], row["title"], row["body"],
-        row["created_at"], row["updated_at"], attachment,
+        row["id"],
+        row["user_id"],
+        row["title"],
+        row["body"],
+        row["created_at"],
+        row["updated_at"],
+        attachment,
     )
 
 

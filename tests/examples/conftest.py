@@ -98,6 +98,24 @@ class DemoServer:
                 self.proc.wait(timeout=10)
 
 
+def screenshot_dir() -> Path:
+    """Where the browser tests put their screenshots (kept after the run, ignored by git)."""
+    global _screenshots_taken
+    base = os.environ.get("CHERRYPIT_ARTIFACTS")
+    folder = (Path(base) if base else REPO_ROOT / "tests" / "artifacts") / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    _screenshots_taken = True
+    return folder
+
+
+_screenshots_taken = False
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _screenshots_taken:
+        terminalreporter.write_line(f"demo screenshots: {screenshot_dir()}")
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
     """One server per test module: tests keep apart by signing up users of their own."""
@@ -180,7 +198,9 @@ class WebClient:
     def get(self, path: str, headers: dict[str, str] | None = None) -> Answer:
         return self.request("GET", path, headers=headers)
 
-    def post(self, path: str, data: dict[str, str], headers: dict[str, str] | None = None) -> Answer:
+    def post(
+        self, path: str, data: dict[str, str], headers: dict[str, str] | None = None
+    ) -> Answer:
         body = urllib.parse.urlencode(data).encode()
         sent = {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})}
         return self.request("POST", path, body, sent)
@@ -198,7 +218,7 @@ class WebClient:
             )
         for name, (filename, content_type, content) in files.items():
             chunks.append(
-                f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; "
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
                 f'filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n'.encode()
                 + content
                 + b"\r\n"

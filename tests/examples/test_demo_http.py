@@ -251,7 +251,10 @@ def test_rest_api_crud_with_json_errors(demo: DemoServer) -> None:
     auth = basic("joe")
     json_headers = {**auth, "Content-Type": "application/json"}
     created = api.request(
-        "POST", "/api/notes", json.dumps({"title": "From curl", "body": "hi"}).encode(), json_headers
+        "POST",
+        "/api/notes",
+        json.dumps({"title": "From curl", "body": "hi"}).encode(),
+        json_headers,
     )
     assert created.status == 201
     note = created.json()
@@ -269,7 +272,10 @@ def test_rest_api_crud_with_json_errors(demo: DemoServer) -> None:
     bad = api.request("POST", "/api/notes", json.dumps({"title": ""}).encode(), json_headers)
     assert (bad.status, bad.json()["error"]) == (400, "Give the note a title.")
     unknown = api.request("POST", "/api/notes", b'{"titel": "x"}', json_headers)
-    assert unknown.json() == {"status": 400, "error": "Unknown field 'titel'; notes have title and body."}
+    assert unknown.json() == {
+        "status": 400,
+        "error": "Unknown field 'titel'; notes have title and body.",
+    }
     form = api.request("POST", "/api/notes", b"title=x", {**auth, "Content-Type": "text/plain"})
     assert form.status == 415
     assert form.header("Content-Type") == "application/json"
@@ -360,7 +366,9 @@ def test_json_logs_carry_the_request_and_the_user(tmp_path: Path) -> None:
     assert created[0]["logger"] == "demo"
     assert created[0]["path"] == "/notes/new"
     assert created[0]["request_id"]
-    access = [line for line in lines if line.get("status") == 303 and line.get("path") == "/notes/new"]
+    access = [
+        line for line in lines if line.get("status") == 303 and line.get("path") == "/notes/new"
+    ]
     assert access and access[0]["request_id"] == created[0]["request_id"]
 
 
