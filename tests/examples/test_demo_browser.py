@@ -26,6 +26,7 @@ from tests.examples.conftest import DemoServer, screenshot_dir
 pytestmark = pytest.mark.e2e
 
 WAIT = 10.0
+POLL = 0.05
 PASSWORD = "pit-and-stone"
 PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True}
 
@@ -63,7 +64,7 @@ class Browser:
         from selenium.webdriver.support import expected_conditions as ec
         from selenium.webdriver.support.ui import WebDriverWait
 
-        return WebDriverWait(self.driver, WAIT).until(
+        return WebDriverWait(self.driver, WAIT, poll_frequency=POLL).until(
             ec.presence_of_element_located((By.CSS_SELECTOR, css))
         )
 
@@ -83,7 +84,7 @@ class Browser:
 
         page = self.find("html")
         self.find(css).click()
-        WebDriverWait(self.driver, WAIT).until(ec.staleness_of(page))
+        WebDriverWait(self.driver, WAIT, poll_frequency=POLL).until(ec.staleness_of(page))
 
     def path(self) -> str:
         url: str = self.driver.current_url
@@ -209,13 +210,17 @@ def test_a_visitor_goes_through_the_whole_application(browser: Browser, tmp_path
     assert browser.text("h1") == "Weekend in the mountains"
     assert browser.text(".flash") == "Changes saved."
 
-    # A second note, so that the list shows more than one card.
-    browser.open("/notes/new")
-    browser.fill({"title": "Books to read", "body": "The Name of the Rose\nInvisible Cities"})
-    browser.submit()
+    # Two more notes, so that the list shows a few cards.
+    for title, body in [
+        ("Cherry clafoutis", "500 g cherries, 3 eggs, 60 g flour, 250 ml milk.\n40 min at 180 °C."),
+        ("Books to read", "The Name of the Rose\nInvisible Cities"),
+    ]:
+        browser.open("/notes/new")
+        browser.fill({"title": title, "body": body})
+        browser.submit()
     browser.open("/notes/")
     titles = [e.text for e in browser.driver.find_elements("css selector", ".note-card__title")]
-    assert titles == ["Books to read", "Weekend in the mountains"]
+    assert titles == ["Books to read", "Cherry clafoutis", "Weekend in the mountains"]
     browser.shot("06-notes-list")
 
     # Delete one: the page asks first.
@@ -223,13 +228,13 @@ def test_a_visitor_goes_through_the_whole_application(browser: Browser, tmp_path
     assert browser.text("h1") == "Books to read"
     page = browser.find("html")
     browser.find(".button--danger").click()
-    alert = WebDriverWait(browser.driver, WAIT).until(ec.alert_is_present())
+    alert = WebDriverWait(browser.driver, WAIT, poll_frequency=POLL).until(ec.alert_is_present())
     assert alert.text == "Delete “Books to read”? This cannot be undone."
     alert.accept()
-    WebDriverWait(browser.driver, WAIT).until(ec.staleness_of(page))
+    WebDriverWait(browser.driver, WAIT, poll_frequency=POLL).until(ec.staleness_of(page))
     assert browser.path() == "/notes/"
     assert browser.text(".flash") == "Deleted “Books to read”."
-    assert len(browser.driver.find_elements("css selector", ".note-card")) == 1
+    assert len(browser.driver.find_elements("css selector", ".note-card")) == 2
 
     # Log out; the notes are closed to anonymous visitors.
     browser.submit(".nav__logout button")
@@ -245,7 +250,7 @@ def test_a_visitor_goes_through_the_whole_application(browser: Browser, tmp_path
     browser.fill({"username": "olive", "password": PASSWORD})
     browser.submit()
     assert browser.path() == "/notes/"
-    assert browser.text(".note-card__title") == "Weekend in the mountains"
+    assert browser.text(".note-card__title") == "Cherry clafoutis"
 
     # A page that does not exist.
     browser.open("/notes/4242/")
@@ -268,8 +273,12 @@ def test_the_pages_fit_a_phone(browser: Browser) -> None:
         browser.open("/login")
         browser.fill({"username": "olive", "password": PASSWORD})
         browser.submit()
-        assert browser.text(".note-card__title") == "Weekend in the mountains"
-        note = browser.find(".note-card__link").get_attribute("href").removeprefix(browser.base_url)
+        assert browser.text(".note-card__title") == "Cherry clafoutis"
+        note = (
+            browser.find(".note-card:last-child .note-card__link")
+            .get_attribute("href")
+            .removeprefix(browser.base_url)
+        )
         shots = {
             "phone-03-notes-list": "/notes/",
             "phone-04-note-view": note,
