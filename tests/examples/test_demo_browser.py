@@ -109,23 +109,34 @@ class Browser:
 
 
 @pytest.fixture(scope="module")
-def browser(demo: DemoServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+def chromium() -> tuple[str, str]:
+    """The paths of Chromium and chromedriver, or a skip (a failure in CI) without them."""
     try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
+        import selenium  # noqa: F401
     except ImportError:
         _require(False, "selenium is not installed (pip install -e '.[test]')")
-        raise
-    chromium = _find_binary("chromium", "chromium-browser", "google-chrome")
-    driver_path = _find_binary("chromedriver")
-    _require(chromium is not None, "Chromium is not installed (Debian: apt-get install chromium)")
+    binary = _find_binary("chromium", "chromium-browser", "google-chrome")
+    driver = _find_binary("chromedriver")
+    _require(binary is not None, "Chromium is not installed (Debian: apt-get install chromium)")
     _require(
-        driver_path is not None,
+        driver is not None,
         "chromedriver is not installed (Debian: apt-get install chromium-driver)",
     )
+    assert binary is not None and driver is not None
+    return binary, driver
+
+
+@pytest.fixture(scope="module")
+def browser(
+    chromium: tuple[str, str], demo: DemoServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Browser]:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    binary, driver_path = chromium
     downloads = tmp_path_factory.mktemp("downloads")
     options = webdriver.ChromeOptions()
-    options.binary_location = str(chromium)
+    options.binary_location = binary
     for argument in (
         "--headless=new",
         "--no-sandbox",  # CI containers run as root
@@ -141,7 +152,7 @@ def browser(demo: DemoServer, tmp_path_factory: pytest.TempPathFactory) -> Itera
         "prefs",
         {"download.default_directory": str(downloads), "download.prompt_for_download": False},
     )
-    driver = webdriver.Chrome(service=Service(executable_path=str(driver_path)), options=options)
+    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
     try:
         driver.execute_cdp_cmd(
             "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
