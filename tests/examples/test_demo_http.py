@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import socket
 import sqlite3
 from pathlib import Path
 
@@ -389,3 +390,23 @@ def test_data_survives_a_restart(tmp_path: Path) -> None:
         assert "Kept" in client.get("/notes/").text
     finally:
         second.stop()
+
+
+def test_a_far_too_large_body_is_refused_before_it_is_read(demo: DemoServer) -> None:
+    client = WebClient(demo.port)
+    client.sign_up("ned")
+    cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+    head = (
+        "POST /notes/new HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        f"Cookie: {cookie}\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+        f"Content-Length: {5 * 1024 * 1024}\r\n\r\n"
+    )
+    # Only the headers are sent: the answer comes without the server reading the body.
+    with socket.create_connection(("127.0.0.1", demo.port), timeout=10) as sock:
+        sock.sendall(head.encode())
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    status_line, _, rest = answer.partition(b"\r\n")
+    assert status_line == b"HTTP/1.1 413 Request Entity Too Large"
+    assert b"<h1>That upload is too large</h1>" in rest
