@@ -41,13 +41,18 @@ from cherrypit._kernel.tools import (
     Toolbox,
 )
 from cherrypit._kernel.tree import Application, Tree
+from cherrypit._kernel.submodules import lazy_submodules as _lazy_submodules
 from cherrypit._kernel.urls import url
+from cherrypit._kernel.version import CHERRYPY_API_VERSION as _CHERRYPY_API_VERSION
+from cherrypit._kernel.version import VERSION
 
 if TYPE_CHECKING:
     from cherrypit._kernel.engine import Engine
     from cherrypit._kernel.request import Request, Response
 
-__version__ = "0.1.0"
+#: The CherryPy release whose API this implements, for code that checks
+#: ``cherrypy.__version__``; cherrypit's own release number is :data:`VERSION`.
+__version__ = _CHERRYPY_API_VERSION
 
 __all__ = [
     "Application",
@@ -64,6 +69,7 @@ __all__ = [
     "Tool",
     "Toolbox",
     "Tree",
+    "VERSION",
     "__version__",
     "checker",
     "config",
@@ -182,41 +188,13 @@ def quickstart(root: Any = None, script_name: str = "", config: Any = None) -> N
     _site.engine.block()
 
 
-#: Submodules CherryPy code reaches as attributes (``cherrypy.lib.static``) without
-#: importing them first; imported on first access.
-_LAZY_SUBMODULES = frozenset(
-    {
-        "lib",
-        "process",
-        "test",
-        "_cpcompat",
-        "_cpconfig",
-        "_cpdispatch",
-        "_cperror",
-        "_cplogging",
-        "_cpreqbody",
-        "_cprequest",
-        "_cpserver",
-        "_cptools",
-        "_cptree",
-        "_cpwsgi",
-        "_cpwsgi_server",
-        "_helper",
-        "compat",
-        "testing",
-        "plugin",
-    }
-)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY_SUBMODULES:
-        import importlib
-
-        return importlib.import_module(f"{__name__}.{name}")
-    if name.startswith("__"):
-        raise AttributeError(name)
+def _plugin_attribute(name: str) -> Any:
     # Names that plugins back: cherrypit.server (server plugin) and friends.
     from cherrypit._kernel.pluginmanager import compat_attribute
 
     return compat_attribute(__name__, name)
+
+
+# Every submodule (``cherrypit.lib``, ``cherrypit._cptree`` ...) is an attribute,
+# imported on first access, as CherryPy's are right after ``import cherrypy``.
+__getattr__, __dir__ = _lazy_submodules(__name__, __path__, globals(), _plugin_attribute)

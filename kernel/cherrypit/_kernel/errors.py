@@ -20,6 +20,7 @@ from typing import Any
 from cherrypit._kernel import serving
 from cherrypit._kernel.headers import header_elements
 from cherrypit._kernel.httputil import valid_status
+from cherrypit._kernel.version import VERSION
 
 __all__ = [
     "CherryPyException",
@@ -35,7 +36,6 @@ __all__ = [
     "get_error_page",
 ]
 
-VERSION = "0.1.0"
 
 
 class CherryPyException(Exception):
