@@ -33,6 +33,7 @@ from cherrypit._kernel.errors import (
     NotFound,
     TimeoutError,
 )
+from cherrypit._kernel.submodules import lazy_submodules as _lazy_submodules
 from cherrypit._kernel.tools import (
     ErrorTool,
     HandlerTool,
@@ -41,7 +42,6 @@ from cherrypit._kernel.tools import (
     Toolbox,
 )
 from cherrypit._kernel.tree import Application, Tree
-from cherrypit._kernel.submodules import lazy_submodules as _lazy_submodules
 from cherrypit._kernel.urls import url
 from cherrypit._kernel.version import CHERRYPY_API_VERSION as _CHERRYPY_API_VERSION
 from cherrypit._kernel.version import VERSION
@@ -55,6 +55,7 @@ if TYPE_CHECKING:
 __version__ = _CHERRYPY_API_VERSION
 
 __all__ = [
+    "VERSION",
     "Application",
     "CherryPyException",
     "ConfigError",
@@ -69,7 +70,6 @@ __all__ = [
     "Tool",
     "Toolbox",
     "Tree",
-    "VERSION",
     "__version__",
     "checker",
     "config",

@@ -96,6 +96,10 @@ def _trace(message: str) -> None:
     log(message, "TOOLS.AUTH_DIGEST")
 
 
+#: CherryPy's name for the debug logger of this module.
+TRACE = _trace
+
+
 # ---------------------------------------------------------------- credential stores
 
 

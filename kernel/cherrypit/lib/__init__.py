@@ -7,7 +7,6 @@ provides them; the small helpers below are the kernel's own.
 """
 
 from cherrypit._kernel.submodules import lazy_submodules as _lazy_submodules
-
 from cherrypit.lib._helpers import file_generator as file_generator
 from cherrypit.lib._helpers import file_generator_limited as file_generator_limited
 from cherrypit.lib._helpers import is_closable_iterator as is_closable_iterator
