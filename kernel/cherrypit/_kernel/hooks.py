@@ -157,12 +157,12 @@ class HookMap:
         self._owned = True
 
     @classmethod
-    def fromkeys(cls, points: Iterable[str], value: Any = None) -> HookMap:
-        """A map with the given points; each starts empty unless ``value`` is given."""
+    def fromkeys(cls, iterable: Iterable[str], value: Any = None) -> HookMap:
+        """A map with the points in ``iterable``; each starts empty unless ``value`` is given."""
         if value is None:
-            return cls(points)
+            return cls(iterable)
         new = cls()
-        new._points = dict.fromkeys(points, value)
+        new._points = dict.fromkeys(iterable, value)
         return new
 
     def copy(self) -> HookMap:
