@@ -28,9 +28,14 @@ def warnings_log() -> Iterator[LogRecords]:
         yield records
 
 
+def on_class(cls: type, *names: str) -> list[object]:
+    """The values of ``names`` read on the class itself."""
+    return [getattr(cls, name) for name in names]
+
+
 def test_errors_document_their_attributes_on_the_class() -> None:
     for cls in (cherrypit.HTTPError, cherrypit.NotFound):
-        assert (cls.code, cls.reason, cls.status) == (None, None, None)
+        assert on_class(cls, "code", "reason", "status") == [None] * 3
     error = cherrypit.HTTPError("418 Short and Stout")
     assert (error.code, error.reason, error.status) == (
         418,
@@ -78,14 +83,12 @@ def test_hook_map_answers_the_dict_methods_and_copies_on_write() -> None:
 
 def test_entities_logs_bus_plugins_and_trees_have_class_defaults() -> None:
     for cls in (_cpreqbody.Entity, _cpreqbody.Part, _cpreqbody.RequestBody):
-        assert (cls.fp, cls.headers, cls.params, cls.parts, cls.content_type) == (None,) * 5
+        assert on_class(cls, "fp", "headers", "params", "parts", "content_type") == [None] * 5
     assert _cpreqbody.Part.boundary is None
     assert _cpreqbody.inf == float("inf")
 
-    manager = _cplogging.LogManager
-    assert (manager.appid, manager.logger_root, manager.error_log, manager.access_log) == (
-        None,
-    ) * 4
+    names = ("appid", "logger_root", "error_log", "access_log")
+    assert on_class(_cplogging.LogManager, *names) == [None] * 4
 
     for plugin in (plugins.SimplePlugin, plugins.Monitor, plugins.ThreadManager, plugins.PIDFile):
         assert plugin.bus is None
