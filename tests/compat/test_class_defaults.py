@@ -186,6 +186,16 @@ def test_checker_warns_about_bracketed_section_names(warnings_log: LogRecords) -
     assert "'[/]'" in warnings_log.text() and "without brackets ('/')" in warnings_log.text()
 
 
+def test_checker_warns_about_localhost(warnings_log: LogRecords) -> None:
+    cherrypit.config.update({"server.socket_host": "localhost"})
+    cherrypit.checker()
+    assert "server.socket_host is 'localhost'" in warnings_log.text()
+    warnings_log.records.clear()
+    cherrypit.config.update({"server.socket_host": "127.0.0.1"})
+    cherrypit.checker()
+    assert "localhost" not in warnings_log.text()
+
+
 def test_extra_config_namespaces_are_never_taken_for_misspellings(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -120,6 +120,14 @@ class Checker:
                         f"({section[1:-1]!r})."
                     )
 
+    def check_localhost(self) -> None:
+        """Warn about ``server.socket_host = 'localhost'``: it may mean IPv4 or IPv6."""
+        if config.get("server.socket_host") == "localhost":
+            self._warn(
+                "server.socket_host is 'localhost', which may resolve to an IPv4 or an "
+                "IPv6 address depending on the system; use '127.0.0.1' or '::1'."
+            )
+
     def check_static_paths(self) -> None:
         """Warn about a relative ``tools.staticdir.dir`` with no ``tools.staticdir.root``."""
         for _script_name, section, values in self._path_sections():
