@@ -186,6 +186,17 @@ def test_checker_warns_about_bracketed_section_names(warnings_log: LogRecords) -
     assert "'[/]'" in warnings_log.text() and "without brackets ('/')" in warnings_log.text()
 
 
+def test_checker_warns_about_obsolete_keys(warnings_log: LogRecords) -> None:
+    cherrypit.config.update({"log_to_screen": False})
+    cherrypit.tree.mount(_Root(), "", {"/": {"show_tracebacks": True}})
+    cherrypit.checker()
+    text = warnings_log.text()
+    assert "[global] 'log_to_screen' is obsolete and has no effect; use 'log.screen'" in text
+    assert (
+        "[/] 'show_tracebacks' is obsolete and has no effect; use 'request.show_tracebacks'" in text
+    )
+
+
 def test_checker_warns_about_localhost(warnings_log: LogRecords) -> None:
     cherrypit.config.update({"server.socket_host": "localhost"})
     cherrypit.checker()

@@ -63,6 +63,21 @@ class Checker:
     #: Namespaces of the application's own (``myapp.key = value``): never refused as a
     #: misspelling of a known one.  Extend it before the config is read.
     extra_config_namespaces: list[str] = []
+    #: Keys of old CherryPy releases that no longer do anything → the key that does
+    #: (``None``: nothing replaces it).
+    obsolete: dict[str, str | None] = {
+        "server.default_content_type": "tools.response_headers.headers",
+        "log_access_file": "log.access_file",
+        "log_config_options": None,
+        "log_file": "log.error_file",
+        "log_file_not_found": None,
+        "log_request_headers": "tools.log_headers.on",
+        "log_to_screen": "log.screen",
+        "show_tracebacks": "request.show_tracebacks",
+        "throw_errors": "request.throw_errors",
+    }
+    #: Keys that still work but are going away → their replacement.
+    deprecated: dict[str, str] = {}
     _SITE_ONLY = ("engine", "server", "tree", "checker", "plugins")
 
     def __call__(self) -> None:
@@ -105,6 +120,19 @@ class Checker:
                     f"[{section}] that starts with its own mount point; sections are "
                     "relative to the mount point."
                 )
+
+    def check_compatibility(self) -> None:
+        """Warn about :attr:`obsolete` and :attr:`deprecated` keys, site-wide and per path."""
+        sections: list[tuple[str, Any]] = [("global", config)]
+        sections += [(section, values) for _, section, values in self._path_sections()]
+        for section, values in sections:
+            for key in values:
+                if key in self.obsolete:
+                    replacement = self.obsolete[key]
+                    hint = f"; use {replacement!r} instead" if replacement else ""
+                    self._warn(f"[{section}] {key!r} is obsolete and has no effect{hint}.")
+                elif key in self.deprecated:
+                    self._warn(f"[{section}] {key!r} is deprecated; use {self.deprecated[key]!r}.")
 
     def check_app_config_brackets(self) -> None:
         """Warn about ``"[/path]"`` section names: the brackets belong to config files only."""
