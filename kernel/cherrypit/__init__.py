@@ -12,7 +12,12 @@
     cherrypy.quickstart(Root())
 
 This module imports no plugin: names that plugins back (``server``, ``session``…) are
-resolved on first use.
+resolved on first use, and so is every submodule (``cherrypit.lib.sessions``), as
+CherryPy's are right after ``import cherrypy``.
+
+Two version numbers: ``__version__`` is ``"18.10.0"``, the CherryPy API level this
+implements (what CherryPy code compares ``cherrypy.__version__`` with); ``VERSION`` is
+cherrypit's own release number, read from the package metadata.
 """
 
 from __future__ import annotations
