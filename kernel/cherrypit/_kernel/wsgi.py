@@ -77,7 +77,7 @@ def make_request(app: Application, environ: dict[str, Any]) -> tuple[Request, Re
     # Like CherryPy: the local IP is not known from WSGI, only the server name.
     local = Host("", int(env("SERVER_PORT", 80) or -1), env("SERVER_NAME", ""))
     remote = Host(env("REMOTE_ADDR", ""), int(env("REMOTE_PORT", -1) or -1), env("REMOTE_HOST", ""))
-    request = Request(
+    request = app.request_class(
         local, remote, env("wsgi.url_scheme", "http"), env("ACTUAL_SERVER_PROTOCOL", "HTTP/1.1")
     )
     request.app = app
@@ -90,7 +90,7 @@ def make_request(app: Application, environ: dict[str, Any]) -> tuple[Request, Re
         request.prev = prev
     if env("wsgi.input_terminated"):
         request._input_terminated = True
-    return request, Response()
+    return request, app.response_class()
 
 
 def serve(app: Application, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
