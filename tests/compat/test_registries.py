@@ -127,3 +127,26 @@ def test_middleware_appended_to_the_wsgiapp_pipeline_wraps_the_app(site_reset: N
     app.wsgiapp.config["shout"] = {"suffix": b"!"}
     cherrypy.tree.mount(app)
     assert Client().get("/").body == b"HELLO!"
+
+
+def test_headers_a_tool_appends_as_bytes_after_finalize_are_sent(site_reset: None) -> None:
+    def append_headers() -> None:
+        cherrypy.serving.response.header_list.extend(
+            [(b"WWW-Authenticate", b"Negotiate"), (b"WWW-Authenticate", b'Basic realm="x"')]
+        )
+
+    cherrypy.tools.append_headers = cherrypy.Tool("on_end_resource", append_headers)
+    cherrypy.tree.mount(Root(), "", {"/": {"tools.append_headers.on": True}})
+    answer = Client().get("/")
+    assert answer.header_values("WWW-Authenticate") == ["Negotiate", 'Basic realm="x"']
+
+
+def test_a_bytes_header_value_is_sent_as_its_text(site_reset: None) -> None:
+    class Bytes:
+        @cherrypy.expose
+        def index(self) -> str:
+            cherrypy.response.headers["Bytes-Header"] = b"given as bytes"
+            return "ok"
+
+    cherrypy.tree.mount(Bytes(), "")
+    assert Client().get("/").header("Bytes-Header") == "given as bytes"

@@ -642,7 +642,9 @@ def _clean_name(name: Any) -> str:
 
 def _clean_value(value: Any) -> str:
     """A header value with control characters removed, encodable as ISO-8859-1."""
-    text = str(value).translate(_CONTROL)
+    # Bytes are the value's wire form (CherryPy accepts them), not something to repr.
+    raw = value.decode("iso-8859-1") if isinstance(value, (bytes, bytearray)) else str(value)
+    text = raw.translate(_CONTROL)
     try:
         text.encode("iso-8859-1")
     except UnicodeEncodeError:
