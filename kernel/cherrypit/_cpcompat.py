@@ -3,17 +3,23 @@
 "Native" strings are :class:`str` on Python 3; the helpers convert between them and
 bytes with an explicit encoding (ISO-8859-1 by default, the HTTP header charset).
 ``json_encode``/``json_decode`` were dropped from CherryPy 18 but are still imported
-by older applications, so they are kept here.
+by older applications, so they are kept here.  ``HTTPSConnection`` (and the ``http``
+package) are the standard library's, re-exported because test helpers and clients
+written for CherryPy import them from here.
 """
 
 from __future__ import annotations
 
+import http
 import json
 from collections.abc import Iterator
+from http.client import HTTPSConnection
 from typing import Any
 
 __all__ = [
+    "HTTPSConnection",
     "assert_native",
+    "http",
     "json_decode",
     "json_encode",
     "ntob",

@@ -32,6 +32,8 @@ from typing import Any
 
 from cherrypit._kernel import pluginmanager, serving, site
 from cherrypit._kernel.engine import AutoreloadSettings
+from cherrypit._kernel.request import Request
+from cherrypit._kernel.tree import Application
 
 __all__ = [
     "Client",
@@ -284,6 +286,9 @@ def _raise_instead_of_exit(code: int) -> None:
     raise _TestEngineExit(f"the engine would have ended the process with status {code}")
 
 
+_BUILTIN_REQUEST_NAMESPACES = frozenset(Request.namespaces)
+
+
 def fresh_site(autoload: bool = True, plugins: Iterable[tuple[str, Any]] = ()) -> None:
     """Reset the global site: config, tree, tools, plugins, engine listeners, log.
 
@@ -297,6 +302,12 @@ def fresh_site(autoload: bool = True, plugins: Iterable[tuple[str, Any]] = ()) -
     pluginmanager.reset(autoload=autoload, plugins=plugins)
     # Tools a test assigned by hand (cherrypit.tools.x = Tool(...)) go too.
     site.toolbox._tools.clear()
+    # Class-level registries that libraries extend (toolboxes, namespaces).
+    Application.toolboxes.clear()
+    Application.toolboxes["tools"] = site.toolbox
+    Application.namespaces.clear()
+    for ns in [ns for ns in Request.namespaces if ns not in _BUILTIN_REQUEST_NAMESPACES]:
+        del Request.namespaces[ns]
     site.config.reset()
     site.tree.apps.clear()
     site.tree._refresh()

@@ -11,7 +11,7 @@ tool set-up at all.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +42,7 @@ class Plan:
     __slots__ = (
         "body_attrs",
         "config",
+        "custom_namespaces",
         "error_page",
         "error_response",
         "frozen_toolmaps",
@@ -53,7 +54,12 @@ class Plan:
         "toolmaps",
     )
 
-    def __init__(self, config: dict[str, Any], toolboxes: dict[str, Toolbox]) -> None:
+    def __init__(
+        self,
+        config: dict[str, Any],
+        toolboxes: dict[str, Toolbox],
+        site_namespaces: Collection[str] = (),
+    ) -> None:
         self.config = config
         self.request_attrs: list[tuple[str, Any]] = []
         self.body_attrs: list[tuple[str, Any]] = []
@@ -64,6 +70,9 @@ class Plan:
         self.toolmaps: dict[str, dict[str, dict[str, Any]]] = {}
         self.runtime_tools: list[Tool] = []
         hooks: dict[str, list[Hook]] = {p: [] for p in POINTS}
+        # Keys of namespaces the kernel does not know, for handlers registered in
+        # ``Request.namespaces`` (looked up per request: they may be added any time).
+        custom: dict[str, list[tuple[str, Any]]] = {}
 
         for key, value in config.items():
             ns, dot, name = key.partition(".")
@@ -89,6 +98,9 @@ class Plan:
             elif ns in toolboxes:
                 tool_name, _, setting = name.partition(".")
                 self.toolmaps.setdefault(ns, {}).setdefault(tool_name, {})[setting] = value
+            elif ns not in site_namespaces:
+                custom.setdefault(ns, []).append((name, value))
+        self.custom_namespaces = tuple((ns, tuple(items)) for ns, items in custom.items())
 
         for ns, tool_confs in self.toolmaps.items():
             box = toolboxes[ns]
@@ -145,3 +157,32 @@ class Plan:
             request.error_response = self.error_response
         for tool in self.runtime_tools:
             tool._setup()
+        if self.custom_namespaces:
+            _run_request_namespaces(request.namespaces, self.custom_namespaces)
+
+
+def _run_request_namespaces(
+    handlers: Mapping[str, Any], groups: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]
+) -> None:
+    """Call the ``Request.namespaces`` handler of each group's namespace with its keys.
+
+    A handler that is a context manager is entered before its keys and exited after
+    them, with the exception if one of the calls raised.
+    """
+    for ns, items in groups:
+        handler = handlers.get(ns)
+        if handler is None:
+            continue
+        if hasattr(handler, "__enter__"):
+            handler.__enter__()
+            try:
+                for name, value in items:
+                    handler(name, value)
+            except BaseException as exc:
+                if not handler.__exit__(type(exc), exc, exc.__traceback__):
+                    raise
+            else:
+                handler.__exit__(None, None, None)
+        else:
+            for name, value in items:
+                handler(name, value)

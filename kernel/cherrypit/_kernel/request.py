@@ -103,6 +103,31 @@ class _LazyUniqueId:
         obj.__dict__["unique_id"] = value
 
 
+class RequestNamespaces(dict[str, Callable[[str, Any], None]]):
+    """``Request.namespaces``: per-request config namespace → handler ``(key, value)``.
+
+    Register a handler here to give the keys of a namespace of your own (``db.*``,
+    say) a meaning in path config: it is called for each key of that namespace when a
+    request's config is set up.  Calling the mapping with a config dict applies that
+    config to the current request (the built-in namespaces and these handlers).
+    """
+
+    def __call__(self, config: dict[str, Any]) -> None:
+        from cherrypit._kernel.plan import Plan
+
+        slot = serving.current()
+        app = slot.request.app
+        Plan(config, app.toolboxes if app else {}).apply(slot.request, slot.response)
+
+
+def _builtin_namespace(ns: str) -> Callable[[str, Any], None]:
+    def apply_key(key: str, value: Any) -> None:
+        Request.namespaces({f"{ns}.{key}": value})
+
+    apply_key.__name__ = f"{ns}_namespace"
+    return apply_key
+
+
 class Request:
     """An HTTP request, as CherryPy handlers know it (``cherrypit.request``).
 
@@ -110,6 +135,9 @@ class Request:
     per path.  Applications may set their own attributes on a request.
     """
 
+    #: Handlers of the config namespaces a request's config may use (see
+    #: :class:`RequestNamespaces`); the built-in ones are applied by the request plan.
+    namespaces = RequestNamespaces()
     #: The previous request of an internal redirect chain, or ``None``.
     prev: Request | None = None
     local: Host = Host("127.0.0.1", 80)
@@ -378,12 +406,10 @@ class Request:
                     body.close()
             self.stage = "close"
 
-    def namespaces(self, config: dict[str, Any]) -> None:
-        """CherryPy compat: apply a config dict to this request (plans do this now)."""
-        from cherrypit._kernel.plan import Plan
 
-        app = self.app
-        Plan(config, app.toolboxes if app else {}).apply(self, serving.current().response)
+for _ns in ("hooks", "request", "response", "error_page", "tools"):
+    Request.namespaces[_ns] = _builtin_namespace(_ns)
+del _ns
 
 
 def _protocol_tuple(req_protocol: str, server_protocol: str) -> tuple[int, int]:
@@ -616,7 +642,9 @@ def _clean_name(name: Any) -> str:
 
 def _clean_value(value: Any) -> str:
     """A header value with control characters removed, encodable as ISO-8859-1."""
-    text = str(value).translate(_CONTROL)
+    # Bytes are the value's wire form (CherryPy accepts them), not something to repr.
+    raw = value.decode("iso-8859-1") if isinstance(value, (bytes, bytearray)) else str(value)
+    text = raw.translate(_CONTROL)
     try:
         text.encode("iso-8859-1")
     except UnicodeEncodeError:

@@ -18,6 +18,7 @@ from cherrypit._kernel.engine import AutoreloadSettings, Engine
 from cherrypit._kernel.errors import ConfigError
 from cherrypit._kernel.logmanager import LogManager
 from cherrypit._kernel.tools import Toolbox
+from cherrypit._kernel.tree import Application as _Application
 from cherrypit._kernel.tree import Tree
 
 if TYPE_CHECKING:
@@ -174,6 +175,7 @@ class Checker:
 
 config = Config()
 toolbox = Toolbox("tools")
+_Application.toolboxes["tools"] = toolbox
 tree = Tree()
 engine = Engine()
 log = GlobalLogManager(source=_current_pair)

@@ -13,10 +13,11 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import IO, Any
 
 from cherrypit._kernel import serving, site
-from cherrypit._kernel.config import check_request_key
+from cherrypit._kernel.config import NamespaceHandler, NamespaceSet, check_request_key
 from cherrypit._kernel.configfile import as_dict
 from cherrypit._kernel.errors import ConfigError
 from cherrypit._kernel.plan import Plan
+from cherrypit._kernel.request import Request, Response
 from cherrypit._kernel.tools import Toolbox
 from cherrypit._kernel.wsgi import serve
 
@@ -65,6 +66,42 @@ class AppConfig(dict[str, dict[str, Any]]):
         self._on_change()
 
 
+class WSGIPipeline:
+    """An application's WSGI entry point: its middleware ``pipeline`` around the app.
+
+    ``pipeline`` lists ``(name, factory)`` pairs, outermost first; each factory is
+    called as ``factory(next_app, **config[name])``.  The nested callable is built on
+    the first request and kept; set ``head = None`` after editing ``pipeline`` or
+    ``config`` once requests have been served (the ``wsgi.*`` config keys do that).
+    """
+
+    def __init__(self, tail: WSGIApp) -> None:
+        self.tail = tail
+        self.pipeline: list[tuple[str, Callable[..., WSGIApp]]] = []
+        self.config: dict[str, dict[str, Any]] = {}
+        self.head: WSGIApp | None = None
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        head = self.head
+        if head is None:
+            head = self.tail
+            for name, factory in reversed(self.pipeline):
+                head = factory(head, **self.config.get(name, {}))
+            self.head = head
+        return head(environ, start_response)
+
+    def namespace_handler(self, key: str, value: Any) -> None:
+        """``wsgi.pipeline = [(name, factory), ...]`` and ``wsgi.<name>.<arg> = value``."""
+        if key == "pipeline":
+            self.pipeline.extend(value)
+        else:
+            name, dot, arg = key.partition(".")
+            if not dot:
+                raise ConfigError(f"wsgi.{key}: expected wsgi.pipeline or wsgi.<name>.<arg>")
+            self.config.setdefault(name, {})[arg] = value
+        self.head = None
+
+
 class Application:
     """A CherryPy application: root object, script name, config, log.
 
@@ -76,6 +113,16 @@ class Application:
 
     #: Make ``cherrypit.url()`` relative: ``False``, ``True`` or ``"server"``.
     relative_urls: bool | str = False
+    #: Namespace → toolbox whose ``<namespace>.<tool>.*`` keys configure its tools.
+    #: One dict shared by every application, so a library that adds a toolbox here
+    #: (``Application.toolboxes.update(cors=...)``) reaches apps mounted before too.
+    #: (The site registers ``tools``, :data:`cherrypit.tools`, when it is created.)
+    toolboxes: dict[str, Toolbox] = {}
+    #: Extra app-level config namespaces; each application starts with a copy.
+    namespaces: dict[str, NamespaceHandler] = NamespaceSet()
+    #: The classes each request of this application is made of.
+    request_class: type[Request] = Request
+    response_class: type[Response] = Response
 
     def __init__(
         self, root: Any, script_name: str = "", config: ConfigSource | None = None
@@ -83,10 +130,9 @@ class Application:
         self.root = root
         self._script_name: str | None = script_name
         self.config: AppConfig = AppConfig(self._config_changed)
-        self.namespaces: dict[str, Callable[[str, Any], None]] = dict(site.app_namespaces())
-        self.toolboxes: dict[str, Toolbox] = {"tools": site.toolbox}
+        self.namespaces = NamespaceSet({**site.app_namespaces(), **type(self).namespaces})
         self.log = site.make_app_log(self)
-        self.wsgiapp: WSGIApp = self._serve
+        self.wsgiapp: Any = WSGIPipeline(self._serve)
         self._plans: dict[tuple[Any, ...], tuple[Plan, tuple[Any, ...]]] = {}
         self._plan_version: tuple[int, int] = (-1, -1)
         self._version = 0
@@ -96,11 +142,7 @@ class Application:
         self._proxy_version: tuple[int, int] = (-1, -1)
         #: Config sections below "/" (the dispatcher only builds paths when some exist).
         self.path_sections: frozenset[str] = frozenset()
-        #: WSGI middleware wrapped around this app, innermost last: ``(name, factory)``
-        #: where ``factory(next_app, **wsgi_config[name])`` returns a WSGI app.
-        self.pipeline: list[tuple[str, Callable[..., WSGIApp]]] = []
-        self.wsgi_config: dict[str, dict[str, Any]] = {}
-        self.namespaces["wsgi"] = self._wsgi_namespace
+        self.namespaces["wsgi"] = self.wsgiapp.namespace_handler
         if config:
             self.merge(config)
 
@@ -245,29 +287,12 @@ class Application:
             merged.update(source)
         if staticdir_section is not None:
             merged["tools.staticdir.section"] = staticdir_section
-        plan = Plan(merged, self.toolboxes)
+        plan = Plan(merged, self.toolboxes, site.config.namespaces.keys() | self.namespaces.keys())
         if len(self._plans) >= _PLAN_CACHE_LIMIT:
             self._plans.clear()
         # Keeping the sources alive keeps their ids unique while the entry is cached.
         self._plans[key] = (plan, tuple(sources))
         return plan
-
-    def _wsgi_namespace(self, key: str, value: Any) -> None:
-        """``wsgi.pipeline = [(name, factory), ...]`` and ``wsgi.<name>.<arg> = value``."""
-        if key == "pipeline":
-            self.pipeline = list(value)
-        else:
-            name, dot, arg = key.partition(".")
-            if not dot:
-                raise ConfigError(f"wsgi.{key}: expected wsgi.pipeline or wsgi.<name>.<arg>")
-            self.wsgi_config.setdefault(name, {})[arg] = value
-        self._build_pipeline()
-
-    def _build_pipeline(self) -> None:
-        app: WSGIApp = self._serve
-        for name, factory in reversed(self.pipeline):
-            app = factory(app, **self.wsgi_config.get(name, {}))
-        self.wsgiapp = app
 
     # -- serving ---------------------------------------------------------------------
 
@@ -279,11 +304,9 @@ class Application:
 
     def get_serving(self, local: Any, remote: Any, scheme: str, sproto: str) -> Any:
         """CherryPy compat: create and install a request/response pair for this app."""
-        from cherrypit._kernel.request import Request, Response
-
-        request = Request(local, remote, scheme, sproto)
+        request = self.request_class(local, remote, scheme, sproto)
         request.app = self
-        response = Response()
+        response = self.response_class()
         serving.install(request, response)
         return request
 

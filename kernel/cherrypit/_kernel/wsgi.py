@@ -77,7 +77,7 @@ def make_request(app: Application, environ: dict[str, Any]) -> tuple[Request, Re
     # Like CherryPy: the local IP is not known from WSGI, only the server name.
     local = Host("", int(env("SERVER_PORT", 80) or -1), env("SERVER_NAME", ""))
     remote = Host(env("REMOTE_ADDR", ""), int(env("REMOTE_PORT", -1) or -1), env("REMOTE_HOST", ""))
-    request = Request(
+    request = app.request_class(
         local, remote, env("wsgi.url_scheme", "http"), env("ACTUAL_SERVER_PROTOCOL", "HTTP/1.1")
     )
     request.app = app
@@ -90,7 +90,7 @@ def make_request(app: Application, environ: dict[str, Any]) -> tuple[Request, Re
         request.prev = prev
     if env("wsgi.input_terminated"):
         request._input_terminated = True
-    return request, Response()
+    return request, app.response_class()
 
 
 def serve(app: Application, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
@@ -191,8 +191,17 @@ def _hand_over(
     if _has_real_handlers(log.access_log):
         log.access(request, response)
 
+    header_list: list[tuple[Any, Any]] = response.header_list or []
+    for name, value in header_list:
+        if type(name) is not str or type(value) is not str:
+            # A tool appended to header_list after finalize (CherryPy's form: bytes).
+            try:
+                header_list = _native_header_list(header_list)
+            except TypeError as exc:
+                return _fail(request, start_response, slot, saved, exc)
+            break
     body = response.body
-    start_response(response.status, response.header_list)
+    start_response(response.status, header_list)
     file_wrapper = environ.get("wsgi.file_wrapper")
     if (
         isinstance(file_wrapper, type)
@@ -215,6 +224,24 @@ def _hand_over(
         _restore(slot, saved)
         return body
     return ClosingBody(body, request, response, slot, saved)
+
+
+def _native_header_list(header_list: list[tuple[Any, Any]]) -> list[tuple[str, str]]:
+    """``header_list`` as PEP 3333 native strings; bytes are read as ISO-8859-1."""
+    native = []
+    for name, value in header_list:
+        if isinstance(name, bytes):
+            name = name.decode("iso-8859-1")
+        elif not isinstance(name, str):
+            raise TypeError(f"response.header_list key {name!r} is not a byte string.")
+        if isinstance(value, bytes):
+            value = value.decode("iso-8859-1")
+        elif not isinstance(value, str):
+            raise TypeError(f"response.header_list value {value!r} is not a byte string.")
+        if "\r" in value or "\n" in value or "\r" in name or "\n" in name:
+            raise TypeError(f"response.header_list entry {name!r} holds a line break.")
+        native.append((name, value))
+    return native
 
 
 def _restore(slot: serving.Serving, saved: tuple[Any, Any, Any]) -> None:
