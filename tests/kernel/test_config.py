@@ -10,7 +10,7 @@ import pytest
 
 import cherrypit
 from cherrypit import ConfigError
-from cherrypit.testing import Client
+from cherrypit.testing import Client, mount_and_client
 
 
 def show(*keys: str) -> Any:
@@ -423,3 +423,46 @@ def test_default_on_tool_can_be_switched_off_without_its_plugin(tool: str) -> No
     # settings for it, or switching it on, still need the tool
     with pytest.raises(ConfigError, match=f"no tool named '{tool}'"):
         cherrypit.config.update({f"tools.{tool}.on": True})
+
+
+# --- run-time edits reach the next request ---------------------------------------------
+
+
+def test_setting_a_site_key_at_run_time_reaches_the_next_request() -> None:
+    client = mount_and_client(show("myapp.mode"))
+    assert client.get("/").text == "None"
+    assert client.get("/").text == "None"
+    cherrypit.config["myapp.mode"] = "b"
+    assert client.get("/").text == "b"
+    del cherrypit.config["myapp.mode"]
+    assert client.get("/").text == "None"
+    cherrypit.config.setdefault("myapp.mode", "c")
+    assert client.get("/").text == "c"
+
+
+def test_setting_a_key_applies_its_namespace() -> None:
+    cherrypit.config["checker.on"] = False
+    assert cherrypit.checker.on is False
+    with pytest.raises(ConfigError, match="request.show_tracebacks"):
+        cherrypit.config["request.show_tracebacks"] = "yes"
+
+
+def test_a_handler_editing_its_cp_config_changes_the_next_request() -> None:
+    @cherrypit.config(**{"myapp.count": 1})
+    class Root:
+        @cherrypit.expose
+        def index(self) -> str:
+            seen = int(cherrypit.request.config["myapp.count"])
+            self._cp_config["myapp.count"] = seen + 1
+            return str(seen)
+
+    client = mount_and_client(Root())
+    assert [client.get("/").text for _ in range(4)] == ["1", "2", "3", "4"]
+
+
+def test_editing_a_section_in_place_reaches_the_next_request() -> None:
+    client = mount_and_client(show("myapp.mode"), {"/": {"myapp.mode": 1}})
+    assert client.get("/").text == "1"
+    assert client.get("/").text == "1"
+    cherrypit.tree.apps[""].config["/"]["myapp.mode"] = 2
+    assert client.get("/").text == "2"

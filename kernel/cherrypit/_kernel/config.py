@@ -233,9 +233,41 @@ class Config(dict[str, Any]):
 
     def reset(self) -> None:
         """Return to the default settings (plugin namespaces stay registered)."""
-        self.clear()
+        dict.clear(self)
         dict.update(self, self.defaults)
         self.version += 1
+
+    # Every way of changing the dict bumps ``version`` (request plans see the change);
+    # setting a key applies it like ``update`` does (CherryPy: ``config[k] = v``).
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._apply({key: value})
+
+    def __delitem__(self, key: str) -> None:
+        dict.__delitem__(self, key)
+        self.version += 1
+
+    def pop(self, key: str, *default: Any) -> Any:
+        value = dict.pop(self, key, *default)
+        self.version += 1
+        return value
+
+    def popitem(self) -> tuple[str, Any]:
+        item = dict.popitem(self)
+        self.version += 1
+        return item
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        if key not in self:
+            self[key] = default
+        return dict.__getitem__(self, key)
+
+    def clear(self) -> None:
+        dict.clear(self)
+        self.version += 1
+
+    def __ior__(self, other: Any) -> Config:  # type: ignore[override,misc]
+        self.update(other)
+        return self
 
     def __call__(self, **kwargs: Any) -> Callable[[Any], Any]:
         """Decorator: ``@cherrypit.config(**{'tools.gzip.on': True})`` sets ``_cp_config``."""
