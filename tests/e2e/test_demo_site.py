@@ -154,7 +154,9 @@ def test_demo_rest_json(demo: Demo) -> None:
     assert json.loads(body) == {"notes": [{"id": 1, "text": "Try the demo"}]}
 
     status, headers, body = demo.request(
-        "POST", "/api/notes", json.dumps({"text": "hello"}).encode(),
+        "POST",
+        "/api/notes",
+        json.dumps({"text": "hello"}).encode(),
         {"Content-Type": "application/json"},
     )
     assert status == 201

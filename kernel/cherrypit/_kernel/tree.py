@@ -87,9 +87,7 @@ class Application:
         self.toolboxes: dict[str, Toolbox] = {"tools": site.toolbox}
         self.log = site.make_app_log(self)
         self.wsgiapp: WSGIApp = self._serve
-        self._plans: dict[
-            tuple[Any, ...], tuple[Plan, tuple[Any, ...], list[dict[str, Any]]]
-        ] = {}
+        self._plans: dict[tuple[Any, ...], tuple[Plan, tuple[Any, ...], list[dict[str, Any]]]] = {}
         self._plan_version: tuple[int, int] = (-1, -1)
         self._version = 0
         self._section_dispatch = False
@@ -323,8 +321,19 @@ class Tree:
             app = Application(root, script_name)
         if config:
             app.merge(config)
+        previous = self.apps.get(script_name)
         self.apps[script_name] = app
         self._refresh()
+        try:
+            site.check_configs([app])
+        except ConfigError:
+            # Refused: leave the tree as it was.
+            if previous is None:
+                del self.apps[script_name]
+            else:
+                self.apps[script_name] = previous
+            self._refresh()
+            raise
         return app
 
     def graft(self, wsgi_callable: Any, script_name: str = "") -> None:
