@@ -13,6 +13,7 @@ from __future__ import annotations
 from cherrypit._kernel.errors import ConfigError
 from cherrypit._kernel.hookspecs import NamespaceHandler, hookimpl, hookspec
 from cherrypit._kernel.pluginmanager import PluginError, disable, plugin_module, register
+from cherrypit._kernel.settings import REFUSE, WARN, Settings, ValueCheck
 from cherrypit._kernel.tools import (
     Attachment,
     ErrorTool,
@@ -24,6 +25,8 @@ from cherrypit._kernel.tools import (
 from cherrypit.process.plugins import BackgroundTask, Monitor, SimplePlugin
 
 __all__ = [
+    "REFUSE",
+    "WARN",
     "Attachment",
     "BackgroundTask",
     "ConfigError",
@@ -33,9 +36,11 @@ __all__ = [
     "Monitor",
     "NamespaceHandler",
     "PluginError",
+    "Settings",
     "SimplePlugin",
     "Tool",
     "Toolbox",
+    "ValueCheck",
     "disable",
     "hookimpl",
     "hookspec",

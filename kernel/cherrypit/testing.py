@@ -40,6 +40,7 @@ __all__ = [
     "LogRecords",
     "TestResponse",
     "capture_error_log",
+    "config_warnings",
     "free_port",
     "fresh_site",
     "mount_and_client",
@@ -374,6 +375,14 @@ def mount_and_client(
     """Mount ``root`` on ``cherrypit.tree`` and return an in-process client for it."""
     site.tree.mount(root, script_name, dict(config) if config is not None else None)
     return Client(**client_options)
+
+
+def config_warnings() -> list[str]:
+    """The start-up check's warnings for the current site (keys CherryPy accepts but
+    that are probably misspelt); ``checker.strict = True`` makes them errors."""
+    from cherrypit._kernel import configcheck
+
+    return configcheck.check_site(site).warnings
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from cherrypit.plugin import NamespaceHandler, hookimpl
+from cherrypit.plugin import NamespaceHandler, Settings, hookimpl
 from cherrypit_server import registry
+from cherrypit_server.settings import SETTINGS
 
 if TYPE_CHECKING:
     from cherrypit.process.wspbus import Bus
@@ -22,6 +23,13 @@ if TYPE_CHECKING:
 def cherrypit_config_namespaces() -> Mapping[str, NamespaceHandler]:
     """Own the ``server`` config namespace."""
     return {"server": registry.handle_server_key}
+
+
+@hookimpl
+def cherrypit_settings() -> Mapping[str, Settings]:
+    """Declare ``server.*`` and ``server.<name>.*``: other names are set as attributes
+    of the server (as in CherryPy) with a start-up warning."""
+    return {"server": Settings([*SETTINGS, "on"], nested=True, what="known server setting")}
 
 
 @hookimpl

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cherrypit.plugin import ConfigError
-from cherrypit_server.settings import SETTINGS, as_bool, coerce, unknown_setting
+from cherrypit_server.settings import SETTINGS, as_bool, coerce
 
 if TYPE_CHECKING:
     from cherrypit_server.server import Server
@@ -71,7 +71,9 @@ def handle_server_key(key: str, value: Any) -> None:
     name, dot, setting = key.partition(".")
     if not dot:
         target = default_server()
-        setattr(target, key, coerce(full_key, key, value))
+        # Unknown names are set as attributes, as CherryPy does (server.environment);
+        # the start-up check warns about them through the declared settings.
+        setattr(target, key, coerce(full_key, key, value) if key in SETTINGS else value)
         return
 
     if name in SETTINGS:
@@ -87,7 +89,7 @@ def handle_server_key(key: str, value: Any) -> None:
             target.unsubscribe()
         return
     if setting not in SETTINGS:
-        # Checked before _named_server() so a typo does not create a server.
-        raise unknown_setting(full_key, setting, extra=("on",))
+        setattr(_named_server(name), setting, value)
+        return
     coerced = coerce(full_key, setting, value)
     setattr(_named_server(name), setting, coerced)

@@ -9,10 +9,11 @@ and :mod:`~cherrypit_sessions.api` backs ``cherrypit.lib.sessions``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from cherrypit.plugin import hookimpl
-from cherrypit_sessions import api, storages
+from cherrypit.plugin import Settings, hookimpl
+from cherrypit_sessions import api, settings, storages
 
 if TYPE_CHECKING:
     from cherrypit import Toolbox
@@ -24,6 +25,7 @@ __all__ = [
     "cherrypit_engine_setup",
     "cherrypit_engine_teardown",
     "cherrypit_register_tools",
+    "cherrypit_settings",
 ]
 
 
@@ -31,6 +33,14 @@ __all__ = [
 def cherrypit_register_tools(toolbox: Toolbox) -> None:
     """Add ``tools.sessions``."""
     toolbox.sessions = api.SessionTool()
+
+
+@hookimpl
+def cherrypit_settings() -> Mapping[str, Settings]:
+    """Declare ``tools.sessions.*``: any name is accepted (it becomes a session
+    attribute); the storage-aware check refuses what cannot work and warns about the
+    rest."""
+    return {"tools.sessions": Settings((), unknown="allow", check=settings.check)}
 
 
 @hookimpl

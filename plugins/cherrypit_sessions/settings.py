@@ -19,7 +19,7 @@ from cherrypit._kernel.config import suggest
 from cherrypit_sessions import storages
 from cherrypit_sessions.base import Session, lock_timeout_seconds
 
-__all__ = ["LOCKING_MODES", "CookieSettings", "SessionSettings", "build"]
+__all__ = ["LOCKING_MODES", "CookieSettings", "SessionSettings", "build", "check", "unknown_names"]
 
 LOCKING_MODES = ("implicit", "early", "explicit")
 SAMESITE_VALUES = ("Lax", "Strict", "None")
@@ -29,9 +29,10 @@ _TOOL_KEYS = frozenset(
     {"storage_class", "storage_type", "name", "path", "path_header", "domain", "secure"}
     | {"httponly", "persistent", "samesite"}
 )
-# Session attributes every storage accepts (on top of its own).
+# Session attributes every storage accepts (on top of its own).  ``storage_path`` is
+# the file storage's, commonly left in place when switching storages: harmless.
 _SESSION_KEYS = frozenset(
-    {"timeout", "clean_freq", "locking", "lock_timeout", "debug", "allow_pickle"}
+    {"timeout", "clean_freq", "locking", "lock_timeout", "debug", "allow_pickle"} | {"storage_path"}
 )
 
 
@@ -154,18 +155,6 @@ def build(config: Mapping[str, Any]) -> SessionSettings:
             conf["lock_timeout"] = lock_timeout_seconds(conf["lock_timeout"])
     except ValueError as exc:
         raise ConfigError(f"tools.sessions.{exc}") from None
-    if storage_class.strict_settings:
-        for key in conf:
-            known = hasattr(storage_class, key) and not callable(getattr(storage_class, key))
-            if key not in _SESSION_KEYS and not known:
-                options = sorted(
-                    {*_TOOL_KEYS, *_SESSION_KEYS}
-                    | {n for n in vars(storage_class) if n.islower() and not n.startswith("_")}
-                )
-                raise ConfigError(
-                    f"tools.sessions.{key}: not a setting of {storage_class.__name__}"
-                    f"{suggest(key, options)}"
-                )
     kwargs = {
         **conf,
         "timeout": timeout,
@@ -175,6 +164,42 @@ def build(config: Mapping[str, Any]) -> SessionSettings:
     }
     key = repr(sorted((k, _stable(v)) for k, v in kwargs.items()))
     return SessionSettings(storage_class, cookie, locking, kwargs, key)
+
+
+def unknown_names(config: Mapping[str, Any], storage_class: type[Session]) -> list[str]:
+    """The keys of ``config`` neither the tool nor ``storage_class`` knows.
+
+    They are still handed to the session as attributes (CherryPy does the same, so
+    ``storage_path`` with RAM sessions is harmless); most are misspellings.
+    """
+    if not storage_class.strict_settings:
+        return []
+    return [
+        key
+        for key in config
+        if key not in _TOOL_KEYS
+        and key not in _SESSION_KEYS
+        and not (hasattr(storage_class, key) and not callable(getattr(storage_class, key)))
+    ]
+
+
+def check(config: Mapping[str, Any]) -> list[str]:
+    """The start-up check of one config where sessions are on (``Settings.check``).
+
+    :raises ConfigError: for what would fail every request (via :func:`build`).
+    :returns: warnings about names the storage does not know.
+    """
+    settings = build(config)
+    storage_class = settings.storage_class
+    options = sorted(
+        {*_TOOL_KEYS, *_SESSION_KEYS}
+        | {n for n in vars(storage_class) if n.islower() and not n.startswith("_")}
+    )
+    return [
+        f"tools.sessions.{key}: not a setting of {storage_class.__name__}"
+        f"{suggest(key, options)}; accepted as CherryPy does, but it probably has no effect"
+        for key in unknown_names(config, storage_class)
+    ]
 
 
 def _stable(value: Any) -> Any:

@@ -13,6 +13,7 @@ expired sessions every ``clean_freq`` minutes while the engine runs.
 from __future__ import annotations
 
 import importlib
+import re
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
@@ -61,11 +62,27 @@ def by_name(key: str, name: str) -> type[Session]:
         loaded = ep.load()
     except Exception as exc:
         dist = ep.dist.name if ep.dist else "?"
+        hint = _install_hint(ep, exc)
         raise ConfigError(
             f"{key} = {name!r}: storage {ep.value!r} (distribution {dist!r}) failed to "
-            f"import: {type(exc).__name__}: {exc}"
+            f"import: {type(exc).__name__}: {exc}{hint}"
         ) from exc
     return _checked(key, loaded)
+
+
+def _install_hint(ep: Any, exc: BaseException) -> str:
+    """``; install it with pip install 'dist[extra]'`` when an extra provides the module."""
+    missing = getattr(exc, "name", None) if isinstance(exc, ModuleNotFoundError) else None
+    if not missing or ep.dist is None:
+        return ""
+    wanted = missing.split(".", 1)[0].lower().replace("_", "-")
+    for requirement in ep.dist.requires or ():
+        spec, _, marker = requirement.partition(";")
+        project = re.split(r"[\s<>=!~\[(]", spec.strip(), maxsplit=1)[0].lower()
+        extra = re.search(r"extra\s*==\s*['\"]([^'\"]+)['\"]", marker)
+        if project.replace("_", "-") == wanted and extra:
+            return f"; install it with: pip install '{ep.dist.name}[{extra.group(1)}]'"
+    return ""
 
 
 def _checked(key: str, candidate: Any) -> type[Session]:

@@ -15,10 +15,11 @@ the compat modules ``cherrypit.lib.<name>``.  Two tools are cherrypit's own:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from cherrypit import ErrorTool, Tool
-from cherrypit.plugin import hookimpl
+from cherrypit.plugin import REFUSE, WARN, Settings, hookimpl
 from cherrypit_tools import (
     auth_basic,
     auth_digest,
@@ -46,6 +47,7 @@ __all__ = [
     "cherrypit_engine_setup",
     "cherrypit_engine_teardown",
     "cherrypit_register_tools",
+    "cherrypit_settings",
     "cors",
     "cpstats",
     "cptools",
@@ -55,6 +57,31 @@ __all__ = [
     "session_auth",
     "xmlrpc",
 ]
+
+
+def _compress_level(value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not -1 <= value <= 9:
+        raise ValueError(f"expected a zlib level, an int from 0 to 9, got {value!r}")
+
+
+def _attributes(cls: type) -> list[str]:
+    return [n for n in dir(cls) if not n.startswith("_") and not callable(getattr(cls, n))]
+
+
+@hookimpl
+def cherrypit_settings() -> Mapping[str, Settings]:
+    """Declare the tool settings checked beyond each tool's signature.
+
+    ``caching`` and ``encode`` set their settings as attributes of an object (as in
+    CherryPy), so an unknown name is accepted with a warning.
+    """
+    return {
+        "tools.gzip": Settings({"compress_level": _compress_level}, unknown=REFUSE),
+        "tools.caching": Settings(
+            [*_attributes(cache_store.MemoryCache), "cache_class"], unknown=WARN
+        ),
+        "tools.encode": Settings(encoding.ENCODE_SETTINGS, unknown=WARN),
+    }
 
 
 @hookimpl

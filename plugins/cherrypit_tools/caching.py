@@ -32,7 +32,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from cherrypit import ConfigError, HTTPError, HTTPRedirect, Tool, log
+from cherrypit import HTTPError, HTTPRedirect, Tool, log
 from cherrypit._kernel.httputil import HeaderMap, HTTPDate, valid_status
 from cherrypit._kernel.plan import _resolve_callable
 from cherrypit._kernel.serving import current
@@ -326,10 +326,8 @@ class CachingTool(Tool):
             "debug": bool(conf.get("debug", False)),
         }
         cache_class = _resolve_cache_class(conf.pop("cache_class", MemoryCache))
-        if cache_class is MemoryCache:
-            for name in conf:
-                if name.startswith("_") or not hasattr(MemoryCache, name):
-                    raise ConfigError(f"tools.caching.{name}: unknown setting")
+        # Other names become attributes of the cache, as in CherryPy (the start-up
+        # check warns about the ones MemoryCache does not know).
         kwargs["cache"] = registry.cache_for(cache_class, conf)
         return [(self._point, self._wrapper, priority, kwargs)]
 

@@ -25,7 +25,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, cast
 
-from cherrypit import ConfigError, HTTPError, Tool, log
+from cherrypit import HTTPError, Tool, log
 from cherrypit._kernel.httputil import AcceptElement, HeaderMap
 from cherrypit._kernel.serving import current
 from cherrypit.plugin import Attachment
@@ -459,10 +459,8 @@ class EncodeTool(Tool):
     def _attachments(self, conf: dict[str, Any]) -> list[Attachment]:
         conf = dict(conf)
         priority = self._hook_priority(conf)
-        for key in conf:
-            if key not in ENCODE_SETTINGS:
-                known = ", ".join(sorted(ENCODE_SETTINGS))
-                raise ConfigError(f"tools.encode.{key}: unknown setting (known: {known})")
+        # Unknown names become attributes of the encoder, as in CherryPy (the start-up
+        # check warns about them).
         return [(self._point, _EncoderInstaller(conf), priority, {})]
 
 

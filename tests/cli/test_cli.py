@@ -186,7 +186,10 @@ def test_routes_of_a_wsgi_callable(
 ) -> None:
     assert cli.main(["routes", "cli_sample:wsgi_app"]) == 0
     assert capsys.readouterr().out.split() == [
-        "/{...}", "cli_sample.wsgi_app", "[WSGI", "application]",
+        "/{...}",
+        "cli_sample.wsgi_app",
+        "[WSGI",
+        "application]",
     ]
 
 
@@ -304,9 +307,21 @@ def _wait_for_port(port: int, proc: subprocess.Popen[str], timeout: float = 15.0
 def test_run_serves_until_sigterm(app_dir: Path) -> None:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cherrypit", "run", "cli_sample:Root",
-         "--host", "127.0.0.1", "--port", str(port)],
-        cwd=app_dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "cherrypit",
+            "run",
+            "cli_sample:Root",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        cwd=app_dir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         env=_cli_env(),
     )
     try:
@@ -337,9 +352,22 @@ def test_run_reports_a_port_in_use_in_one_line(app_dir: Path) -> None:
         taken.listen()
         port = taken.getsockname()[1]
         result = subprocess.run(
-            [sys.executable, "-m", "cherrypit", "run", "cli_sample:Root",
-             "--host", "127.0.0.1", "--port", str(port)],
-            cwd=app_dir, capture_output=True, text=True, timeout=30, env=_cli_env(),
+            [
+                sys.executable,
+                "-m",
+                "cherrypit",
+                "run",
+                "cli_sample:Root",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            cwd=app_dir,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env=_cli_env(),
         )
     assert result.returncode == 1
     assert result.stdout == ""

@@ -162,3 +162,19 @@ def test_global_and_path_sections_from_one_file(tmp_path: Path) -> None:
     cherrypit.config.update(str(path))
     cherrypit.tree.mount(R(), "", str(path))
     assert Client().get("/").text == "site|app"
+
+
+def test_call_arguments_unpack_mappings_and_sequences(tmp_path: Path) -> None:
+    conf = tmp_path / "x.conf"
+    conf.write_text(
+        "[my]\n"
+        "literal = dict(**{'foo': 'bar'})\n"
+        "mixed = dict(foo='buzz', **{'bar': 'foo'})\n"
+        "merged = {'a': 1, **{'b': 2}}\n"
+        "starred = max(*[3, 9, 4])\n"
+    )
+    values = parse(conf)["my"]
+    assert values["literal"] == {"foo": "bar"}
+    assert values["mixed"] == {"foo": "buzz", "bar": "foo"}
+    assert values["merged"] == {"a": 1, "b": 2}
+    assert values["starred"] == 9

@@ -362,7 +362,7 @@ def test_default_on_tools_whose_plugin_is_missing_are_skipped() -> None:
     assert Client().get("/").text == "served"
 
 
-def test_tool_turned_on_whose_callable_rejects_the_settings_is_a_500() -> None:
+def test_tool_turned_on_whose_callable_rejects_the_settings_is_refused_at_mount() -> None:
     install_mark()
 
     class R:
@@ -370,5 +370,8 @@ def test_tool_turned_on_whose_callable_rejects_the_settings_is_a_500() -> None:
         def index(self) -> str:
             return ""
 
-    cherrypit.tree.mount(R(), "", {"/": {"tools.mark.on": True, "tools.mark.bogus": 1}})
-    assert Client().get("/").status == 500
+    with pytest.raises(
+        cherrypit.ConfigError, match=r"^\[/\] tools\.mark\.bogus: not a setting of tools\.mark"
+    ):
+        cherrypit.tree.mount(R(), "", {"/": {"tools.mark.on": True, "tools.mark.bogus": 1}})
+    assert "" not in cherrypit.tree.apps

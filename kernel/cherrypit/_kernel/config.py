@@ -6,10 +6,12 @@ whatever plugins add) are applied when the config is updated.  Per-request names
 (``request``, ``response``, ``tools``, ``hooks``, ``error_page``, ``wsgi``) are kept in
 the config dict and turned into a request plan when a path is first served.
 
-Keys are checked when they are set (start-up for config files and mounts): a key in a
-kernel-owned namespace that does not exist, a value of the wrong type, an unknown tool
-or a namespace that looks like a misspelling of a known one raises :class:`ConfigError`
-naming the key.  Namespaces nobody owns are application settings, as in CherryPy
+Keys are checked when they are set (start-up for config files and mounts): a value of
+the wrong type for a kernel key, a tool switched on that nobody provides or a namespace
+that looks like a misspelling of a known one raises :class:`ConfigError` naming the
+key.  Names CherryPy accepts silently (it stores them as attributes) are accepted too;
+the start-up check (:mod:`cherrypit._kernel.configcheck`) warns about the misspelt
+ones.  Namespaces nobody owns are application settings, as in CherryPy
 (``cherrypit.request.config.get("myapp.db_url")``).
 """
 
@@ -88,6 +90,7 @@ _KEY_TYPES: dict[str, tuple[type, ...]] = {
     "response.stream": _BOOL,
     "response.timeout": (int, float),
     "checker.on": _BOOL,
+    "checker.strict": _BOOL,
     "log.screen": _BOOL,
     "log.error_file": (str, type(None)),
     "log.access_file": (str, type(None)),
@@ -96,8 +99,7 @@ _KEY_TYPES: dict[str, tuple[type, ...]] = {
     "engine.autoreload.frequency": (int, float),
 }
 
-_RESPONSE_KEYS = frozenset({"stream", "timeout"})
-_REQUEST_BODY_KEYS = frozenset(
+REQUEST_BODY_KEYS = frozenset(
     {
         "maxbytes",
         "max_parts",
@@ -153,35 +155,20 @@ def request_attribute_names() -> frozenset[str]:
 
 
 def check_request_key(key: str, value: Any, tool_exists: Callable[[str], bool]) -> None:
-    """Validate a key of a per-request namespace (``request.*``, ``tools.*``, …)."""
+    """Validate a key of a per-request namespace (``request.*``, ``tools.*``, …).
+
+    Only what cannot work is refused here: a wrong type for a kernel key, a tool
+    switched on that nobody provides, a malformed key.  Names CherryPy accepts as
+    attributes (``request.<anything>``) are left to the start-up check, which warns.
+    """
     ns, _, name = key.partition(".")
     check_type(key, value)
-    if ns == "request":
-        attr = name.split(".", 1)[0]
-        if attr == "body":
-            sub = name[5:]
-            if sub not in _REQUEST_BODY_KEYS:
-                raise ConfigError(
-                    f"{key}: unknown request body setting{suggest(sub, _REQUEST_BODY_KEYS)}"
-                )
-            return
-        known = request_attribute_names()
-        if attr not in known:
-            raise ConfigError(f"{key}: unknown request attribute{suggest(attr, known)}")
-    elif ns == "response":
-        if name.startswith("headers."):
-            return
-        if name not in _RESPONSE_KEYS:
-            raise ConfigError(
-                f"{key}: unknown response setting{suggest(name, [*_RESPONSE_KEYS, 'headers'])}"
-            )
-    elif ns == "tools":
-        tool = name.split(".", 1)[0]
-        if "." not in name:
+    if ns == "tools":
+        tool, dot, setting = name.partition(".")
+        if not dot:
             raise ConfigError(f"{key}: tool settings look like tools.<name>.<setting>")
-        if not tool_exists(tool):
-            if value is False and Config.defaults.get(key) is True:
-                return  # switching off a default-on tool whose plugin is absent is harmless
+        # CherryPy looks a tool up only when it is on.
+        if setting == "on" and value and not tool_exists(tool):
             raise ConfigError(
                 f"{key}: no tool named {tool!r} (is the plugin that provides it "
                 "installed and enabled? see `cherrypit plugins`)"
@@ -233,9 +220,41 @@ class Config(dict[str, Any]):
 
     def reset(self) -> None:
         """Return to the default settings (plugin namespaces stay registered)."""
-        self.clear()
+        dict.clear(self)
         dict.update(self, self.defaults)
         self.version += 1
+
+    # Every way of changing the dict bumps ``version`` (request plans see the change);
+    # setting a key applies it like ``update`` does (CherryPy: ``config[k] = v``).
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._apply({key: value})
+
+    def __delitem__(self, key: str) -> None:
+        dict.__delitem__(self, key)
+        self.version += 1
+
+    def pop(self, key: str, *default: Any) -> Any:
+        value = dict.pop(self, key, *default)
+        self.version += 1
+        return value
+
+    def popitem(self) -> tuple[str, Any]:
+        item = dict.popitem(self)
+        self.version += 1
+        return item
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        if key not in self:
+            self[key] = default
+        return dict.__getitem__(self, key)
+
+    def clear(self) -> None:
+        dict.clear(self)
+        self.version += 1
+
+    def __ior__(self, other: Any) -> Config:  # type: ignore[override,misc]
+        self.update(other)
+        return self
 
     def __call__(self, **kwargs: Any) -> Callable[[Any], Any]:
         """Decorator: ``@cherrypit.config(**{'tools.gzip.on': True})`` sets ``_cp_config``."""

@@ -15,7 +15,7 @@ import configparser
 import importlib
 import operator
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import IO, Any
 
 from cherrypit._kernel.errors import ConfigError
@@ -95,10 +95,13 @@ def _evaluate(node: ast.AST) -> Any:
     if isinstance(node, ast.Set):
         return {_evaluate(e) for e in node.elts}
     if isinstance(node, ast.Dict):
-        return {
-            _evaluate(k) if k is not None else None: _evaluate(v)
-            for k, v in zip(node.keys, node.values, strict=True)
-        }
+        result: dict[Any, Any] = {}
+        for k, v in zip(node.keys, node.values, strict=True):
+            if k is None:  # {**mapping}
+                result.update(_evaluate(v))
+            else:
+                result[_evaluate(k)] = _evaluate(v)
+        return result
     if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
         return _BINOPS[type(node.op)](_evaluate(node.left), _evaluate(node.right))
     if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARYOPS:
@@ -109,8 +112,18 @@ def _evaluate(node: ast.AST) -> Any:
         return _attribute(node)
     if isinstance(node, ast.Call):
         func = _evaluate(node.func)
-        args = [_evaluate(a) for a in node.args]
-        kwargs = {kw.arg: _evaluate(kw.value) for kw in node.keywords if kw.arg}
+        args: list[Any] = []
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                args.extend(_evaluate(arg.value))
+            else:
+                args.append(_evaluate(arg))
+        kwargs: dict[str, Any] = {}
+        for kw in node.keywords:
+            if kw.arg is None:  # **mapping
+                kwargs.update(_evaluate(kw.value))
+            else:
+                kwargs[kw.arg] = _evaluate(kw.value)
         return func(*args, **kwargs)
     if isinstance(node, ast.Subscript):
         return _evaluate(node.value)[_evaluate(node.slice)]
@@ -126,9 +139,81 @@ def unrepr(text: str) -> Any:
     return _evaluate(tree)
 
 
-class _CaseKeepingParser(configparser.ConfigParser):
+class Parser(configparser.ConfigParser):
+    """Reads config files: keeps the case of keys and evaluates values with :func:`unrepr`.
+
+    This is ``cherrypit.lib.reprconf.Parser``.  Every config file the kernel reads goes
+    through :meth:`dict_from_file` and :meth:`as_dict`, looked up on the class at call
+    time, so an application that replaces them changes how its config files are read.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("interpolation", configparser.BasicInterpolation())
+        super().__init__(*args, **kwargs)
+        #: The file last read, named in error messages.
+        self.source_name = "<config>"
+
     def optionxform(self, optionstr: str) -> str:
         return optionstr
+
+    def read(  # type: ignore[override]
+        self,
+        filenames: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+        encoding: str | None = "utf-8",
+    ) -> list[str]:
+        """Read ``filenames``; unlike ConfigParser, a missing file is an error."""
+        if isinstance(filenames, (str, os.PathLike)):
+            filenames = [filenames]
+        done = []
+        for filename in filenames:
+            name = os.fspath(filename)
+            if not os.path.exists(name):
+                raise ConfigError(f"config file not found: {name}")
+            with open(name, encoding=encoding) as fp:
+                self.read_file(fp, source=name)
+            self.source_name = name
+            done.append(name)
+        return done
+
+    def as_dict(
+        self, raw: bool = False, vars: Mapping[str, str] | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """``{section: {key: value}}`` with every value evaluated by :func:`unrepr`.
+
+        :raises ConfigError: naming the file, section and key of a value that cannot
+            be evaluated.
+        """
+        result: dict[str, dict[str, Any]] = {}
+        for section in self.sections():
+            values = result.setdefault(section, {})
+            for option in self.options(section):
+                text = self.get(section, option, raw=raw, vars=vars)
+                try:
+                    values[option] = unrepr(text)
+                except Exception as exc:
+                    raise ConfigError(
+                        f"{self.source_name}: [{section}] {option} = {text!r}: cannot "
+                        f"evaluate value (config values are Python expressions): "
+                        f"{type(exc).__name__}: {exc}"
+                    ) from exc
+        return result
+
+    def dict_from_file(self, file: str | os.PathLike[str] | IO[str]) -> dict[str, dict[str, Any]]:
+        """Read a filename or an open file and return :meth:`as_dict`."""
+        if isinstance(file, (str, os.PathLike)):
+            self.read(file)
+        else:
+            name = str(getattr(file, "name", "<config>"))
+            self.read_file(file, source=name)
+            self.source_name = name
+        return self.as_dict()
+
+    @classmethod
+    def load(cls, source: Mapping[str, Any] | str | os.PathLike[str] | IO[str]) -> dict[str, Any]:
+        """A dict from a dict (copied), a filename or an open file."""
+        if isinstance(source, Mapping):
+            return dict(source)
+        return cls().dict_from_file(source)
 
 
 def parse(source: str | os.PathLike[str] | IO[str]) -> dict[str, dict[str, Any]]:
@@ -136,29 +221,7 @@ def parse(source: str | os.PathLike[str] | IO[str]) -> dict[str, dict[str, Any]]
 
     Raises :class:`ConfigError` naming the file, section and key of a bad value.
     """
-    parser = _CaseKeepingParser(interpolation=configparser.BasicInterpolation())
-    if hasattr(source, "read"):
-        name = getattr(source, "name", "<config>")
-        parser.read_file(source, source=str(name))  # type: ignore[arg-type]
-    else:
-        name = os.fspath(source)
-        if not os.path.exists(name):
-            raise ConfigError(f"config file not found: {name}")
-        with open(name, encoding="utf-8") as f:
-            parser.read_file(f, source=name)
-    result: dict[str, dict[str, Any]] = {}
-    for section in parser.sections():
-        values: dict[str, Any] = {}
-        for key in parser.options(section):
-            raw = parser.get(section, key, raw=False)
-            try:
-                values[key] = unrepr(raw)
-            except Exception as exc:
-                raise ConfigError(
-                    f"{name}: [{section}] {key} = {raw!r}: cannot evaluate value: {exc}"
-                ) from exc
-        result[section] = values
-    return result
+    return Parser().dict_from_file(source)
 
 
 def as_dict(config: str | os.PathLike[str] | IO[str] | Mapping[str, Any]) -> dict[str, Any]:

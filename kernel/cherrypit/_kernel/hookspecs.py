@@ -21,6 +21,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from cherrypit._kernel.engine import Engine
+    from cherrypit._kernel.settings import Settings
     from cherrypit._kernel.tools import Toolbox
 
 PROJECT = "cherrypit"
@@ -75,6 +76,21 @@ def cherrypit_log_settings() -> Mapping[str, Callable[[Any, Any], None]]:  # typ
 
     The setter is called for the site log (``cherrypit.config.update``) and for an
     application's log (its ``[/]`` section) alike, e.g. ``log.format = "json"``.
+    """
+
+
+@hookspec
+def cherrypit_settings() -> Mapping[str, Settings]:  # type: ignore[empty-body]
+    """Declare the settings this plugin owns, by key prefix.
+
+    Return e.g. ``{"server": Settings([...]), "tools.sessions": Settings({...})}``
+    (:class:`cherrypit.plugin.Settings`).  Every mounted config is checked against
+    these declarations when an application is mounted and when the engine starts: a
+    value its check refuses, or an unknown name declared :data:`~cherrypit.plugin.REFUSE`,
+    stops start-up with one line naming the key; an unknown name declared
+    :data:`~cherrypit.plugin.WARN` (the default: CherryPy stores such names as
+    attributes) is a warning with a did-you-mean, an error under ``checker.strict``.
+    A tool without a declaration is checked against its callable's keyword arguments.
     """
 
 

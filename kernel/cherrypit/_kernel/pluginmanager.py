@@ -236,6 +236,18 @@ def wire() -> None:
     for impl in reversed(pm.hook.cherrypit_log_settings.get_hookimpls()):
         settings = cast("dict[str, Any]", impl.function() or {})
         site.log_settings.update(settings)
+        site.declared_settings["log"].names.update(dict.fromkeys(settings))
+    declared_by: dict[str, str] = {}
+    for impl in reversed(pm.hook.cherrypit_settings.get_hookimpls()):
+        declared = cast("dict[str, Any]", impl.function() or {})
+        for prefix, schema in declared.items():
+            if prefix in declared_by:
+                raise PluginError(
+                    f"settings {prefix!r} declared by both {declared_by[prefix]!r} and "
+                    f"{impl.plugin_name!r}"
+                )
+            declared_by[prefix] = impl.plugin_name
+            site.declared_settings[prefix] = schema
     for impl in reversed(pm.hook.cherrypit_app_namespaces.get_hookimpls()):
         app_contributed = cast("dict[str, Any]", impl.function() or {})
         for ns, handler in app_contributed.items():

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from cherrypit._kernel import pluginmanager, serving
+from cherrypit._kernel import configcheck, pluginmanager, serving
 from cherrypit._kernel.config import Config, NamespaceHandler, suggest
 from cherrypit._kernel.engine import AutoreloadSettings, Engine
 from cherrypit._kernel.errors import ConfigError
 from cherrypit._kernel.logmanager import LogManager
+from cherrypit._kernel.settings import Settings
 from cherrypit._kernel.tools import Toolbox
 from cherrypit._kernel.tree import Application as _Application
 from cherrypit._kernel.tree import Tree
@@ -61,6 +63,9 @@ class Checker:
     """
 
     on = True
+    #: Make the config warnings (keys CherryPy accepts but that are probably
+    #: misspelt) start-up errors: ``checker.strict = True``.
+    strict = False
     #: Namespaces of the application's own (``myapp.key = value``): never refused as a
     #: misspelling of a known one.  Extend it before the config is read.
     extra_config_namespaces: list[str] = []
@@ -218,8 +223,7 @@ def _engine_namespace(key: str, value: Any) -> None:
                 return
         setattr(plugin, attr, value)
         return
-    if not hasattr(engine, key):
-        raise ConfigError(f"engine.{key}: unknown engine setting")
+    # Unknown names are set too (CherryPy does); the start-up check warns about them.
     setattr(engine, key, value)
 
 
@@ -237,9 +241,8 @@ def _log_namespace(target: LogManager, key: str, value: Any) -> None:
     if extra is not None:
         extra(target, value)
         return
-    if key not in _LOG_SETTINGS:
-        known = [*_LOG_SETTINGS, *log_settings]
-        raise ConfigError(f"log.{key}: unknown log setting{suggest(key, known)}")
+    # Unknown names become attributes of the log manager, as in CherryPy (apps read
+    # them back); the start-up check warns about them.
     try:
         setattr(target, key, value)
     except OSError as exc:
@@ -273,12 +276,38 @@ KERNEL_NAMESPACES: dict[str, NamespaceHandler] = {
 }
 
 
+#: Declared settings by key prefix (``cherrypit_settings``, plus the kernel's own),
+#: read by the start-up check (:mod:`cherrypit._kernel.configcheck`).
+declared_settings: dict[str, Settings] = {}
+
+
+def _kernel_settings() -> dict[str, Settings]:
+    engine_names = [n for n in dir(engine) if not n.startswith("_")]
+    return {
+        "log": Settings(_LOG_SETTINGS, what="known log setting"),
+        "engine": Settings(
+            [*engine_names, "SIGHUP", "SIGTERM", "SIGUSR1"], what="known engine setting"
+        ),
+        "checker": Settings(
+            [n for n in dir(checker) if not n.startswith("_")], what="known checker setting"
+        ),
+    }
+
+
 def reset_plugin_namespaces() -> None:
     """Keep only the kernel's own global namespaces (plugins add theirs on wiring)."""
     config.namespaces.clear()
     config.namespaces.update(KERNEL_NAMESPACES)
     plugin_app_namespaces.clear()
     log_settings.clear()
+    declared_settings.clear()
+    declared_settings.update(_kernel_settings())
+
+
+def check_configs(apps: list[Any] | None = None) -> None:
+    """Validate mounted configs (all, or only ``apps``'): errors raise, warnings log."""
+    findings = configcheck.check_site(sys.modules[__name__], apps)
+    configcheck.report(sys.modules[__name__], findings, bool(checker.strict))
 
 
 def app_namespaces() -> dict[str, NamespaceHandler]:
@@ -313,6 +342,7 @@ def _buslog(msg: str, level: int = logging.INFO, traceback: bool = False) -> Non
 
 def _before_start() -> None:
     pluginmanager.ensure_loaded()
+    check_configs()
     checker()
 
 

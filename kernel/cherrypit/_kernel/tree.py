@@ -30,9 +30,9 @@ _PLAN_CACHE_LIMIT = 4096
 class AppConfig(dict[str, dict[str, Any]]):
     """An application's ``{section: {key: value}}`` config that reports changes.
 
-    Direct edits of sections (``app.config["/x"] = {...}``) are seen by the request
-    plans; edits *inside* a section dict after requests were served are not — use
-    :meth:`Application.merge` for those.
+    Every edit is seen by the request plans: replacing sections here bumps the
+    application's version, and edits inside a section dict are noticed when the
+    plan cache compares the sections with the copies it was built from.
     """
 
     def __init__(self, on_change: Callable[[], None]) -> None:
@@ -133,7 +133,7 @@ class Application:
         self.namespaces = NamespaceSet({**site.app_namespaces(), **type(self).namespaces})
         self.log = site.make_app_log(self)
         self.wsgiapp: Any = WSGIPipeline(self._serve)
-        self._plans: dict[tuple[Any, ...], tuple[Plan, tuple[Any, ...]]] = {}
+        self._plans: dict[tuple[Any, ...], tuple[Plan, tuple[Any, ...], list[dict[str, Any]]]] = {}
         self._plan_version: tuple[int, int] = (-1, -1)
         self._version = 0
         self._section_dispatch = False
@@ -280,7 +280,10 @@ class Application:
             self._plan_version = version
         key = (*map(id, sources), staticdir_section)
         cached = self._plans.get(key)
-        if cached is not None:
+        # The sources are plain dicts (``_cp_config``, sections) that handlers may edit
+        # in place; comparing them with the copies taken when the plan was built is a
+        # few C-level dict compares, cheaper than any merge.
+        if cached is not None and cached[2] == sources:
             return cached[0]
         merged = dict(site.config)
         for source in sources:
@@ -291,7 +294,7 @@ class Application:
         if len(self._plans) >= _PLAN_CACHE_LIMIT:
             self._plans.clear()
         # Keeping the sources alive keeps their ids unique while the entry is cached.
-        self._plans[key] = (plan, tuple(sources))
+        self._plans[key] = (plan, tuple(sources), [dict(source) for source in sources])
         return plan
 
     # -- serving ---------------------------------------------------------------------
@@ -344,8 +347,19 @@ class Tree:
             app = Application(root, script_name)
         if config:
             app.merge(config)
+        previous = self.apps.get(script_name)
         self.apps[script_name] = app
         self._refresh()
+        try:
+            site.check_configs([app])
+        except ConfigError:
+            # Refused: leave the tree as it was.
+            if previous is None:
+                del self.apps[script_name]
+            else:
+                self.apps[script_name] = previous
+            self._refresh()
+            raise
         return app
 
     def graft(self, wsgi_callable: Any, script_name: str = "") -> None:

@@ -101,7 +101,7 @@ def check_port(host: str, port: int, timeout: float = 1.0) -> None:
         raise PortInUseError(f"port {_format_addr(host, port)} is already in use")
 
 
-def wait_for_free_port(host: str, port: int, timeout: float | None = None) -> None:
+def _await_free_port(host: str, port: int, timeout: float | None = None) -> None:
     """Wait until nothing listens on (*host*, *port*).
 
     :param timeout: seconds to wait; ``Timeouts.free`` when None.
@@ -122,7 +122,7 @@ def wait_for_free_port(host: str, port: int, timeout: float | None = None) -> No
             return
 
 
-def wait_for_occupied_port(host: str, port: int, timeout: float | None = None) -> None:
+def _await_occupied_port(host: str, port: int, timeout: float | None = None) -> None:
     """Wait until something listens on (*host*, *port*).
 
     :param timeout: seconds to wait; ``Timeouts.occupied`` when None.
@@ -142,6 +142,12 @@ def wait_for_occupied_port(host: str, port: int, timeout: float | None = None) -
                 f"port {_format_addr(client_host(host), int(port))} was not bound within {limit} s"
             )
         time.sleep(_POLL)
+
+
+# The public names are what older CherryPy versions offered; applications replace
+# them (sometimes with two-argument functions), so the adapter never calls them.
+wait_for_free_port = _await_free_port
+wait_for_occupied_port = _await_occupied_port
 
 
 @contextlib.contextmanager
@@ -210,7 +216,7 @@ class ServerAdapter:
 
         # With systemd socket activation the port is legitimately taken already.
         if not os.environ.get("LISTEN_PID") and isinstance(self.bind_addr, tuple):
-            wait_for_free_port(*self.bind_addr, timeout=Timeouts.free)
+            _await_free_port(*self.bind_addr, timeout=Timeouts.free)
 
         # Not a daemon thread: like CherryPy, a started server keeps the
         # process alive until the bus stops it.
@@ -294,7 +300,7 @@ class ServerAdapter:
             return  # a UNIX socket, or an address only the server knows
         host, port = self.bound_addr
         with _tolerate_unverifiable(host, port):
-            wait_for_occupied_port(host, port, timeout=Timeouts.occupied)
+            _await_occupied_port(host, port, timeout=Timeouts.occupied)
 
     @property
     def bound_addr(self) -> tuple[str, int]:
@@ -317,7 +323,7 @@ class ServerAdapter:
         # The server's stop() must block until it has truly stopped.
         self.httpserver.stop()
         if address is not None:
-            wait_for_free_port(*address, timeout=Timeouts.free)
+            _await_free_port(*address, timeout=Timeouts.free)
         self.running = False
         self.bus.log(f"HTTP Server {self.httpserver} shut down")
 

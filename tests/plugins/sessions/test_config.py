@@ -14,7 +14,7 @@ from cherrypit.testing import Client
 from cherrypit_redis import RedisSession
 from cherrypit_sessions import storages
 from cherrypit_sessions.api import FileSession, RamSession, Session
-from cherrypit_sessions.settings import build
+from cherrypit_sessions.settings import build, check
 
 
 @pytest.mark.parametrize(
@@ -54,10 +54,12 @@ def test_not_a_storage_is_refused() -> None:
         storages.resolve(storage_class="no_such_module.Storage")
 
 
-def test_an_unknown_storage_fails_the_request_and_logs_the_key(mount, app, error_log) -> None:
+def test_an_unknown_storage_is_refused_at_mount(mount, app) -> None:
     conf = {"/": {"tools.sessions.on": True, "tools.sessions.storage_type": "nope"}}
-    assert mount(app, conf).get("/count").status == 500
-    assert "tools.sessions.storage_type = 'nope': no session storage" in error_log.text()
+    with pytest.raises(
+        ConfigError, match=r"^\[/\] tools\.sessions\.storage_type = 'nope': no session storage"
+    ):
+        mount(app, conf)
 
 
 @pytest.mark.parametrize(
@@ -70,13 +72,30 @@ def test_an_unknown_storage_fails_the_request_and_logs_the_key(mount, app, error
         ({"samesite": "None", "secure": False}, "needs the Secure flag"),
         ({"name": "a b"}, "tools.sessions.name: not a valid cookie name"),
         ({"lock_timeout": -1}, "tools.sessions.lock_timeout must not be negative"),
-        ({"storage_pth": "/tmp"}, "tools.sessions.storage_pth: not a setting of RamSession"),
-        ({"storage_type": "file", "storage_pth": "/x"}, "did you mean 'storage_path'"),
     ],
 )
 def test_bad_settings_name_their_key(settings, message) -> None:
     with pytest.raises(ConfigError, match=message.replace(".", r"\.")):
         build(settings)
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"storage_pth": "/tmp"}, "tools.sessions.storage_pth: not a setting of RamSession"),
+        ({"storage_type": "file", "storage_pth": "/x"}, "did you mean 'storage_path'"),
+        ({"timout": 60}, "tools.sessions.timout: not a setting of RamSession (did you mean"),
+    ],
+)
+def test_unknown_names_are_accepted_with_a_warning(settings, message) -> None:
+    # CherryPy sets them as attributes of the session; they reach it here too.
+    assert build(settings).session_kwargs[next(iter(settings.keys() - {"storage_type"}))]
+    (warning,) = check(settings)
+    assert message in warning
+
+
+def test_storage_path_with_ram_sessions_is_accepted_silently() -> None:
+    assert check({"storage_path": "/tmp"}) == []
 
 
 def test_lock_timeout_accepts_a_timedelta() -> None:
