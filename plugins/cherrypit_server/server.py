@@ -51,6 +51,17 @@ class Server(ServerAdapter):
     socket_timeout: float = 10
     #: Accepted connections waiting for a worker thread; -1 is unlimited.
     accepted_queue_size: int = -1
+    #: Seconds from the first byte of a request head until it must be complete (408
+    #: after); a connection waiting for its head holds no worker thread. 0: no limit.
+    request_head_timeout: float = 10
+    #: Seconds a request body may take, plus one per ``request_body_min_rate`` bytes
+    #: received (408 after). 0: no deadline beyond ``socket_timeout`` per read.
+    request_body_timeout: float = 20
+    #: Bytes per second that earn a slow body one more second (0: a fixed deadline).
+    request_body_min_rate: float = 500
+    #: Bodies with a Content-Length up to this many bytes are received before a worker
+    #: thread is given the request (0: never).
+    request_body_buffer: int = 64 * 1024
     #: Seconds to wait for room in a full accepted queue.
     accepted_queue_timeout: float = 10
     #: Seconds to wait for worker threads when stopping.

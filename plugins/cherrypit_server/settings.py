@@ -44,6 +44,20 @@ def _number(key: str, value: Any) -> int | float:
     raise ConfigError(f"{key}: expected a number of seconds, got {value!r}")
 
 
+def _non_negative(key: str, value: Any) -> int | float:
+    number = _number(key, value)
+    if number < 0:
+        raise ConfigError(f"{key}: expected 0 (off) or a positive number, got {value!r}")
+    return number
+
+
+def _non_negative_int(key: str, value: Any) -> int:
+    number = _int(key, value)
+    if number < 0:
+        raise ConfigError(f"{key}: expected 0 (off) or a positive number of bytes, got {value!r}")
+    return number
+
+
 def as_bool(key: str, value: Any) -> bool:
     """Accept a yes/no value: a bool, 0/1, or the strings 'true'/'false'."""
     if isinstance(value, bool):
@@ -141,6 +155,10 @@ SETTINGS: dict[str, Coercer] = {
     "socket_file": _optional_path,
     "socket_queue_size": _int,
     "socket_timeout": _number,
+    "request_head_timeout": _non_negative,
+    "request_body_timeout": _non_negative,
+    "request_body_min_rate": _non_negative,
+    "request_body_buffer": _non_negative_int,
     "accepted_queue_size": _int,
     "accepted_queue_timeout": _number,
     "shutdown_timeout": _number,

@@ -1,8 +1,9 @@
 """The cheroot WSGI server, configured from a :class:`~cherrypit_server.server.Server`.
 
-This is the only module of cherrypit that imports cheroot's server classes: the
-kernel hands out a plain WSGI callable (``cherrypit.tree``) and this plugin puts it
-on a socket.
+This module (with :mod:`~cherrypit_server.connection` and
+:mod:`~cherrypit_server.protocol`, which it builds on) is where cherrypit meets
+cheroot's server classes: the kernel hands out a plain WSGI callable
+(``cherrypit.tree``) and this plugin puts it on a socket.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import cheroot.wsgi
 from cheroot.ssl.builtin import BuiltinSSLAdapter
 
 from cherrypit.plugin import ConfigError
+from cherrypit_server.connection import Connection
 
 if TYPE_CHECKING:
     from cherrypit_server.server import Server
@@ -25,23 +27,6 @@ if TYPE_CHECKING:
 __all__ = ["CPWSGIServer"]
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-
-
-class _ProxyModeRequest(cheroot.server.HTTPRequest):
-    """Accept absolute URIs in the request line (``GET http://host/path``).
-
-    CherryPy has always parsed request lines this way (cheroot's "proxy mode"),
-    and applications behind forward proxies rely on it.
-    """
-
-    def __init__(self, server: Any, conn: Any) -> None:
-        super().__init__(server, conn, proxy_mode=True)
-
-
-class _Connection(cheroot.server.HTTPConnection):
-    # A subclass, so the request class is changed for our servers only and not
-    # for every cheroot server in the process.
-    RequestHandlerClass = _ProxyModeRequest
 
 
 class _ContextOnlySSLAdapter(BuiltinSSLAdapter):
@@ -112,7 +97,7 @@ class CPWSGIServer(cheroot.wsgi.Server):
         names the config key.
     """
 
-    ConnectionClass = _Connection
+    ConnectionClass = Connection
 
     def __init__(self, server_adapter: Server | None = None, wsgi_app: WSGIApp | None = None):
         # Imported here: the kernel may load this plugin while it is itself importing.
@@ -149,6 +134,11 @@ class CPWSGIServer(cheroot.wsgi.Server):
         # 0 means "no limit" to cheroot, as None does to CherryPy users.
         self.max_request_header_size = server_adapter.max_request_header_size or 0
         self.max_request_body_size = server_adapter.max_request_body_size or 0
+        # Read by the connections and requests of cherrypit_server.connection.
+        self.request_head_timeout = server_adapter.request_head_timeout or 0
+        self.request_body_timeout = server_adapter.request_body_timeout or 0
+        self.request_body_min_rate = server_adapter.request_body_min_rate or 0
+        self.request_body_buffer = server_adapter.request_body_buffer or 0
         self.protocol = server_adapter.protocol_version
         self.nodelay = server_adapter.nodelay
         self.ssl_adapter = tls

@@ -9,6 +9,7 @@ and the candidate is contained by *resolved* path components:
 * backslashes, and ``%2f``/``%5c`` still present after decoding (a server that keeps
   encoded slashes, or a double-encoded one), are refused (403), as is a branch that is
   itself absolute (``/static//etc/passwd``);
+* a path ending in ``/`` must name a directory (``file.txt/`` is 404);
 * ``..`` is resolved lexically and must stay inside the directory (403 otherwise);
 * with ``follow_symlinks`` off (the default), the real path, symlinks resolved, must
   also stay inside the directory's real path (403 otherwise).  With it on, symlinks
@@ -61,10 +62,15 @@ def locate(directory: str, branch: str, follow_symlinks: bool = False) -> Locate
         if not asked.is_relative_to(base):
             raise HTTPError(403)
         if follow_symlinks:
-            return Located(str(asked), str(asked))
-        real = asked.resolve()
+            real = asked
+        else:
+            real = asked.resolve()
+            if not real.is_relative_to(base):
+                raise HTTPError(403)
+        # normpath drops a trailing slash, but "file.txt/" names a directory, and
+        # the file system would not open a file under that name either.
+        if branch.endswith("/") and not real.is_dir():
+            raise NotFound()
     except (OSError, ValueError, RuntimeError):
         raise NotFound() from None
-    if not real.is_relative_to(base):
-        raise HTTPError(403)
     return Located(str(real), str(asked))

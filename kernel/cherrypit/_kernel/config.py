@@ -85,6 +85,7 @@ _KEY_TYPES: dict[str, tuple[type, ...]] = {
     "request.body.max_fields": _INT_OR_NONE,
     "request.body.max_part_header_size": _INT_OR_NONE,
     "request.uri_encoding": (str,),
+    "request.max_path_segments": (int,),
     "request.trusted_proxies": (tuple, list, set, frozenset),
     "tools.proxy.trusted": (tuple, list, set, frozenset),
     "response.stream": _BOOL,

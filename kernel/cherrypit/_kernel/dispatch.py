@@ -272,6 +272,25 @@ class Trail:
         self.staticdir_section = staticdir_section
 
 
+_prefix_cache: dict[frozenset[str], frozenset[str]] = {}
+
+
+def _section_prefixes(sections: frozenset[str]) -> frozenset[str]:
+    """Every proper prefix path of the config sections (``/a``, ``/a/b`` for ``/a/b/c``)."""
+    prefixes = _prefix_cache.get(sections)
+    if prefixes is None:
+        found: set[str] = set()
+        for section in sections:
+            parts = section.split("/")
+            for depth in range(2, len(parts)):
+                found.add("/".join(parts[:depth]))
+        prefixes = frozenset(found)
+        if len(_prefix_cache) > 64:
+            _prefix_cache.clear()
+        _prefix_cache[sections] = prefixes
+    return prefixes
+
+
 class Dispatcher:
     """CherryPy's default dispatcher: walk the object tree along the path.
 
@@ -323,23 +342,35 @@ class Dispatcher:
         path_sections = app.path_sections
 
         fullpath = [x for x in path.split("/") if x]
+        root_section = app_config.get("/")
+        # Dispatch runs before the app's request.* config is applied: read "/" here.
+        limit = request.max_path_segments
+        if root_section:
+            limit = root_section.get("request.max_path_segments", limit)
+        if limit and len(fullpath) > limit:
+            raise HTTPError(
+                414, f"The path has {len(fullpath)} segments; at most {limit} are allowed."
+            )
         fullpath.append("index")
         fullpath_len = len(fullpath)
+        section_prefixes = _section_prefixes(path_sections) if path_sections else frozenset()
 
         # Each trail entry: (node, [config sources], segments left)
         root_sources: list[dict[str, Any]] = []
         root_conf = getattr(root, "_cp_config", None)
         if root_conf:
             root_sources.append(root_conf)
-        section = app_config.get("/")
-        if section:
-            root_sources.append(section)
+        if root_section:
+            root_sources.append(root_section)
         entries: list[tuple[Any, list[dict[str, Any]], int]] = [(root, root_sources, fullpath_len)]
 
+        # The segments still to walk, last one first, so each step pops from the end.
+        names = fullpath[::-1]
+        # The path walked so far, as a config section name ('' at the root).
+        curpath = ""
         node = root
-        names = fullpath[:]
         while names:
-            name = names[0]
+            name = names[-1]
             if default_table and name.isalnum():
                 objname = name
             else:
@@ -355,14 +386,14 @@ class Dispatcher:
                     and not getattr(dispatch, "exposed", False)
                     and before > 1
                 ):
-                    # 'index' is ours: _cp_dispatch only sees the real segments.
-                    index_name = names.pop()
-                    subnode = dispatch(vpath=names)
-                    names.append(index_name)
+                    # 'index' is ours: _cp_dispatch only sees the real segments, in order.
+                    vpath = names[:0:-1]
+                    subnode = dispatch(vpath=vpath)
+                    names = [names[0], *vpath[::-1]]
                 else:
-                    names.pop(0)
+                    names.pop()
             else:
-                names.pop(0)
+                names.pop()
             left = len(names)
             if left > before:
                 raise CherryPyException(
@@ -371,7 +402,7 @@ class Dispatcher:
                 )
             if left == before:
                 # The dispatcher used the segment without popping it.
-                names.pop(0)
+                names.pop()
                 left -= 1
             node = subnode
             if node is not None:
@@ -379,13 +410,14 @@ class Dispatcher:
                 if conf:
                     sources.append(conf)
             if path_sections:
-                consumed = fullpath_len - before
-                curpath = "/" + "/".join(fullpath[:consumed]) if consumed else ""
-                for seg in fullpath[consumed : fullpath_len - left]:
+                for seg in fullpath[fullpath_len - before : fullpath_len - left]:
                     curpath += "/" + seg
                     if curpath in path_sections:
                         sources.append(app_config[curpath])
             entries.append((node, sources, left))
+            # Past the last node, only deeper config sections could still matter.
+            if node is None and curpath not in section_prefixes:
+                break
 
         def collect(upto: int, extra: dict[str, Any] | None) -> tuple[list[Any], str | None]:
             # Like CherryPy, the whole walked trail counts (sections of deeper paths

@@ -68,10 +68,7 @@ class SizedReader:
         try:
             data = self.fp.read(size)
         except Exception as exc:
-            # The server's own body limit (cheroot's MaxSizeExceeded) is a 413 too.
-            if type(exc).__name__ == "MaxSizeExceeded":
-                raise HTTPError(413, "The request body is too large.") from exc
-            raise
+            raise _input_error(exc) from exc
         return data or b""
 
     def read(self, size: int | None = None, fp_out: IO[bytes] | None = None) -> bytes | None:
@@ -163,7 +160,11 @@ class SizedReader:
         if not self.has_trailers or read_trailers is None:
             return
         last: bytes | None = None
-        for line in read_trailers():
+        try:
+            lines = list(read_trailers())
+        except Exception as exc:
+            raise _input_error(exc) from exc
+        for line in lines:
             if line[:1] in (b" ", b"\t") and last is not None:
                 self.trailers[last] += b" " + line.strip()
                 continue
@@ -173,3 +174,19 @@ class SizedReader:
             last = key.strip().title()
             existing = self.trailers.get(last)
             self.trailers[last] = existing + b", " + val.strip() if existing else val.strip()
+
+
+def _input_error(exc: Exception) -> Exception:
+    """The HTTP error for a failure of the server's input stream, else ``exc`` itself.
+
+    WSGI servers report a body that breaks its framing with :class:`ValueError`
+    (cheroot and cherrypit's server plugin do), a body too slow to arrive with a
+    timeout, and their own size limit with cheroot's ``MaxSizeExceeded``.
+    """
+    if type(exc).__name__ == "MaxSizeExceeded":
+        return HTTPError(413, "The request body is too large.")
+    if isinstance(exc, TimeoutError):
+        return HTTPError(408, "The request body did not arrive in time.")
+    if isinstance(exc, ValueError):
+        return HTTPError(400, f"Malformed request body: {exc}")
+    return exc

@@ -177,6 +177,8 @@ class Request:
     #: Tracebacks in error pages: off unless the environment is "development".
     show_tracebacks = False
     show_mismatched_params = True
+    #: Most path segments the default dispatcher walks; longer paths get 414 (0: no cap).
+    max_path_segments = 1000
     #: Answer errors with a JSON document when the client's Accept prefers JSON
     #: (``False``: always HTML, as CherryPy).
     negotiate_errors = True

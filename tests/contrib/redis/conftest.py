@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -36,54 +37,75 @@ def _redis_binary() -> str:
     return binary
 
 
-@pytest.fixture(scope="session")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``redis://127.0.0.1:<port>/0`` of a redis-server started for this test run."""
-    binary = _redis_binary()
-    port = free_port()
-    workdir = tmp_path_factory.mktemp("redis")
-    log_path = workdir / "redis.log"
-    with open(log_path, "wb") as log_file:
-        process = subprocess.Popen(
-            [
-                binary,
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(workdir),
-                "--daemonize",
-                "no",
-            ],
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-    probe = redis.Redis(host="127.0.0.1", port=port)
-    try:
-        deadline = time.monotonic() + _START_TIMEOUT
-        while True:
-            try:
-                probe.ping()
-                break
-            except redis.ConnectionError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"redis-server did not start:\n{log_path.read_text()}")
-                time.sleep(0.02)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        probe.close()
-        RedisSession.close_connections()
+class RedisServer:
+    """A redis-server process on a fixed 127.0.0.1 port, which tests may stop and restart."""
+
+    def __init__(self, workdir: Any, port: int | None = None) -> None:
+        self.binary = _redis_binary()
+        self.workdir = workdir
+        self.port = port or free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        log_path = self.workdir / "redis.log"
+        with open(log_path, "ab") as log_file:
+            self.process = subprocess.Popen(
+                [
+                    self.binary,
+                    "--port",
+                    str(self.port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--dir",
+                    str(self.workdir),
+                    "--daemonize",
+                    "no",
+                ],
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+            )
+        probe = redis.Redis(host="127.0.0.1", port=self.port)
+        try:
+            deadline = time.monotonic() + _START_TIMEOUT
+            while True:
+                try:
+                    probe.ping()
+                    return
+                except redis.ConnectionError:
+                    if self.process.poll() is not None or time.monotonic() > deadline:
+                        pytest.fail(f"redis-server did not start:\n{log_path.read_text()}")
+                    time.sleep(0.02)
+        finally:
+            probe.close()
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        if process is None:
+            return
+        process.send_signal(signal.SIGCONT)  # a frozen server cannot act on SIGTERM
         process.terminate()
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``redis://127.0.0.1:<port>/0`` of a redis-server started for this test run."""
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    try:
+        yield server.url
+    finally:
+        RedisSession.close_connections()
+        server.stop()
 
 
 @pytest.fixture

@@ -114,7 +114,7 @@ def test_the_lock_is_exclusive_and_times_out(redis_url, redis_db) -> None:
 
 
 def test_a_late_release_does_not_remove_someone_elses_lock(redis_url, redis_db) -> None:
-    slow = new_session(redis_url, lock_ttl=0.05, lock_timeout=5)
+    slow = new_session(redis_url, lock_ttl=0.05, lock_timeout=5, lock_renewal=False)
     slow.acquire_lock()
     lock_key = f"{PREFIX}lock:{slow.id}"
     deadline = time.monotonic() + 5

@@ -89,3 +89,11 @@ def test_ranges_and_refusals(server, tree, digits, parse_multipart):
     ):
         response, _, _ = request(server, path)
         assert response.status == 403, path
+
+
+def test_a_file_name_with_a_trailing_slash_is_not_found(server, tree):
+    # normpath drops the slash; CherryPy answers 404 because "notes.txt/" is no file.
+    assert request(server, "/static/notes.txt")[0].status == 200
+    for path in ("/static/notes.txt/", "/static/sub/page.html/"):
+        response, _digest, _size = request(server, path)
+        assert response.status == 404, path

@@ -1,0 +1,309 @@
+"""Connections that hold a worker thread only while a whole request head is there.
+
+cheroot hands a connection to a worker thread as soon as it is accepted (or a byte
+arrives on a kept-alive one), and the worker then blocks until the request head is
+complete; ``socket_timeout`` bounds each ``recv()``, not the head.  A client sending
+one byte a second therefore holds a worker for as long as it likes, and a hundred
+of them starve the pool (slowloris).
+
+Here the worker only collects the bytes already received, without waiting.  Until
+the request is complete the connection goes back to cheroot's selector, which wakes
+it when more bytes arrive.  "Complete" is the head, plus the body when it has a
+``Content-Length`` of at most ``request_body_buffer`` bytes.  A head still
+incomplete ``request_head_timeout`` seconds after its first byte, or such a body
+still incomplete after ``request_body_timeout`` seconds (plus one second per
+``request_body_min_rate`` bytes received), is answered with 408.
+
+Larger and chunked bodies are read by the worker while the application runs;
+there the same body deadline bounds how long a slow client holds the worker.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import ssl
+import time
+from typing import Any
+
+import cheroot.server
+
+from cherrypit_server.protocol import StrictRequest
+
+__all__ = ["Connection", "SocketReader"]
+
+# Without a header size limit, parsing starts anyway once this much is buffered.
+_HEAD_BUFFER_FALLBACK = 1024 * 1024
+_RECV_SIZE = 65536
+
+
+class SocketReader:
+    """The read side of a connection: a byte buffer over its socket.
+
+    Offers what cheroot reads request heads and bodies with (``read``,
+    ``readline``, ``has_data``, ``bytes_read``), plus :meth:`poll` to take in what
+    has arrived without blocking.
+
+    :param sock: the connected (possibly TLS) socket.
+    :param head_limit: bytes after which a head counts as complete for parsing
+        (which then answers 413/414); 0 means no limit.
+    :param body_buffer: bodies with a ``Content-Length`` up to this size are
+        received completely before a worker serves the request.
+    """
+
+    def __init__(self, sock: socket.socket, head_limit: int, body_buffer: int) -> None:
+        self._sock = sock
+        self._tls = isinstance(sock, ssl.SSLSocket)
+        self._buffer = bytearray()
+        # Where the search for the end of the head resumes in the buffer.
+        self._scanned = 0
+        self._head_limit = head_limit or _HEAD_BUFFER_FALLBACK
+        self._body_buffer = body_buffer
+        # The pending head's end offset, and the body bytes to buffer after it.
+        self._head_end: int | None = None
+        self._body_wanted = 0
+        #: Monotonic time the pending request's head was found complete.
+        self.head_done = 0.0
+        self._timeout = sock.gettimeout()
+        self._body_start: float | None = None
+        self._body_timeout = 0.0
+        self._body_rate = 0.0
+        self._body_bytes = 0
+        #: Bytes received so far (cheroot's statistics read it).
+        self.bytes_read = 0
+        #: Whether the peer closed its side.
+        self.eof = False
+        #: Whether a body read missed its deadline (the connection cannot be reused).
+        self.timed_out = False
+        #: Monotonic time the first byte of the pending request head arrived.
+        self.head_started: float | None = None
+
+    # -- the pending request ---------------------------------------------------------
+
+    def poll(self) -> None:
+        """Take in every byte received so far, without waiting for more."""
+        self._sock.settimeout(0.0)
+        try:
+            while len(self._buffer) <= self._head_limit + self._body_buffer:
+                try:
+                    data = self._sock.recv(_RECV_SIZE)
+                except (BlockingIOError, InterruptedError, ssl.SSLWantReadError):
+                    break
+                except ssl.SSLWantWriteError:
+                    break
+                if not data:
+                    self.eof = True
+                    break
+                self._take(data)
+        finally:
+            self._sock.settimeout(self._timeout)
+
+    def _find_head_end(self) -> int | None:
+        """The offset just past the blank line that ends the buffered head, if any."""
+        if self._head_end is not None:
+            return self._head_end
+        buffer = self._buffer
+        start = max(0, self._scanned - 2)
+        self._scanned = len(buffer)
+        # A blank line ends the head; a bare-LF one too (cheroot then answers 400).
+        ends = [i for i in (buffer.find(b"\n\r\n", start), buffer.find(b"\n\n", start)) if i >= 0]
+        if not ends:
+            return None
+        first = min(ends)
+        self._head_end = first + (3 if buffer[first + 1 : first + 2] == b"\r" else 2)
+        self.head_done = time.monotonic()
+        self._body_wanted = _small_body_length(bytes(buffer[: self._head_end]), self._body_buffer)
+        return self._head_end
+
+    def request_ready(self) -> bool:
+        """Whether a worker can serve the pending request without waiting on the client.
+
+        That is when its head is complete and so is its body, if the body has a
+        ``Content-Length`` of at most the body buffer size; or when the head is
+        already too large (cheroot then refuses it).
+        """
+        head_end = self._find_head_end()
+        if head_end is None:
+            return len(self._buffer) > self._head_limit
+        return len(self._buffer) >= head_end + self._body_wanted
+
+    def waiting_too_long(self, head_timeout: float, body_timeout: float, min_rate: float) -> bool:
+        """Whether the pending request missed its deadline (0 disables a limit)."""
+        now = time.monotonic()
+        if self._head_end is None:
+            started = self.head_started
+            return bool(head_timeout) and started is not None and now - started > head_timeout
+        if not body_timeout:
+            return False
+        allowed = body_timeout
+        if min_rate:
+            allowed += (len(self._buffer) - self._head_end) / min_rate
+        return now - self.head_done > allowed
+
+    def has_data(self) -> bool:
+        """Whether a worker has something to do: a whole request, or TLS bytes not yet read."""
+        if self._buffer and self.request_ready():
+            return True
+        return self._tls and self._sock.pending() > 0  # type: ignore[attr-defined]
+
+    @property
+    def buffered(self) -> int:
+        """How many received bytes are not consumed yet."""
+        return len(self._buffer)
+
+    # -- blocking reads (head parsing and bodies) -------------------------------------
+
+    def start_body(self, now: float, timeout: float, min_rate: float) -> None:
+        """Put the body of the current request under its deadline (0: none)."""
+        self._body_start = now if timeout else None
+        self._body_timeout = timeout
+        self._body_rate = min_rate
+        self._body_bytes = 0
+
+    def end_body(self) -> None:
+        """Lift the body deadline once the request is answered."""
+        self._body_start = None
+        self._sock.settimeout(self._timeout)
+
+    def _recv(self) -> bool:
+        if self.eof:
+            return False
+        if self._body_start is not None:
+            allowed = self._body_timeout
+            if self._body_rate:
+                allowed += self._body_bytes / self._body_rate
+            remaining = self._body_start + allowed - time.monotonic()
+            if remaining <= 0:
+                self.timed_out = True
+                raise TimeoutError("timed out")
+            self._sock.settimeout(min(remaining, self._timeout) if self._timeout else remaining)
+        try:
+            data = self._sock.recv(_RECV_SIZE)
+        except TimeoutError:
+            self.timed_out = self._body_start is not None
+            raise
+        if not data:
+            self.eof = True
+            return False
+        if self._body_start is not None:
+            self._body_bytes += len(data)
+        self._take(data)
+        return True
+
+    def _take(self, data: bytes) -> None:
+        if not self._buffer:
+            self.head_started = time.monotonic()
+            self._scanned = 0
+        self._buffer += data
+        self.bytes_read += len(data)
+
+    def _consume(self, size: int) -> bytes:
+        data = bytes(self._buffer[:size])
+        del self._buffer[:size]
+        self._scanned = 0
+        self._head_end = None
+        self._body_wanted = 0
+        return data
+
+    def read(self, size: int | None = -1) -> bytes:
+        """Read ``size`` bytes (fewer at the end of the stream); all when negative."""
+        if size is None or size < 0:
+            while self._recv():
+                pass
+            return self._consume(len(self._buffer))
+        while len(self._buffer) < size and self._recv():
+            pass
+        return self._consume(size)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        """Read up to and including the next LF, or at most ``size`` bytes."""
+        limit = None if size is None or size < 0 else size
+        searched = 0
+        while True:
+            newline = self._buffer.find(b"\n", searched)
+            if newline >= 0:
+                end = newline + 1
+                return self._consume(end if limit is None else min(end, limit))
+            if limit is not None and len(self._buffer) >= limit:
+                return self._consume(limit)
+            searched = len(self._buffer)
+            if not self._recv():
+                return self._consume(len(self._buffer))
+
+    def close(self) -> None:
+        """Drop what is buffered; the connection closes the socket itself."""
+        self._buffer.clear()
+
+
+_CONTENT_LENGTH = re.compile(rb"\r?\ncontent-length:[ \t]*([0-9]{1,20})[ \t]*\r?\n", re.IGNORECASE)
+_WAITS_FOR_US = re.compile(rb"\r?\n(?:expect|transfer-encoding):", re.IGNORECASE)
+
+
+def _small_body_length(head: bytes, limit: int) -> int:
+    """The body bytes to receive before serving ``head``: its length if small, else 0.
+
+    Only a plain ``Content-Length`` body is awaited: a client sending
+    ``Expect: 100-continue`` waits for us, and a chunked body has no known end here.
+    The head is parsed properly later; a wrong guess here only changes when a
+    worker starts, never how the request is read.
+    """
+    if not limit or _WAITS_FOR_US.search(head):
+        return 0
+    lengths = _CONTENT_LENGTH.findall(head)
+    if len(lengths) != 1:
+        return 0
+    length = int(lengths[0])
+    return length if length <= limit else 0
+
+
+class Connection(cheroot.server.HTTPConnection):
+    """A cheroot connection that waits for request heads without a worker thread."""
+
+    RequestHandlerClass = StrictRequest
+    rfile: Any
+
+    def __init__(self, server: Any, sock: Any, makefile: Any = None) -> None:
+        if makefile is None:
+            super().__init__(server, sock)
+        else:
+            super().__init__(server, sock, makefile)
+        # cheroot's buffered reader is replaced by one that can poll; closing it
+        # only drops its reference on the socket.
+        self.rfile.close()
+        self.rfile = SocketReader(
+            sock, server.max_request_header_size, server.request_body_buffer
+        )
+
+    def communicate(self) -> bool:
+        """Serve the next request once its head is complete; park the connection until then.
+
+        :returns: whether cheroot should keep the connection (and wake it on new bytes).
+        """
+        reader: SocketReader = self.rfile
+        if not reader.request_ready():
+            try:
+                reader.poll()
+            except OSError:
+                return False
+            if not reader.request_ready():
+                if reader.eof:
+                    # A partial request then the end: cheroot answers that with 400.
+                    return bool(reader.buffered) and super().communicate()
+                server = self.server
+                if reader.waiting_too_long(
+                    server.request_head_timeout,
+                    server.request_body_timeout,
+                    server.request_body_min_rate,
+                ):
+                    self._answer_slow_request()
+                    return False
+                return True
+        keep = super().communicate()
+        if keep and reader.buffered:
+            # Bytes of the next (pipelined) request: its deadline starts now.
+            reader.head_started = time.monotonic()
+        return bool(keep)
+
+    def _answer_slow_request(self) -> None:
+        request = self.RequestHandlerClass(self.server, self)
+        request.simple_response("408 Request Timeout", "The request did not arrive in time.")
