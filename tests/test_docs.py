@@ -19,7 +19,7 @@ changes what happens to it:
     the block runs with ``bash -euo pipefail``; the virtualenv's ``bin`` comes first on
     ``PATH``. If a command it names is not installed, the rest of the page is skipped.
 ``<!-- doctest: pytest NAME -->``
-    the block is written to ``NAME`` and run with pytest (its fixtures come through the entry point).
+    the block is written to ``NAME`` and run with pytest (fixtures via the entry point).
 ``<!-- doctest: reset -->``
     later blocks get a new, empty work directory.
 
