@@ -19,7 +19,7 @@ changes what happens to it:
     the block runs with ``bash -euo pipefail``; the virtualenv's ``bin`` comes first on
     ``PATH``. If a command it names is not installed, the rest of the page is skipped.
 ``<!-- doctest: pytest NAME -->``
-    the block is written to ``NAME`` and run with pytest, ``cherrypit.testing`` loaded.
+    the block is written to ``NAME`` and run with pytest (fixtures via the entry point).
 ``<!-- doctest: reset -->``
     later blocks get a new, empty work directory.
 
@@ -212,7 +212,8 @@ class Page:
             self.execute(block, ["bash", "-euo", "pipefail", "-c", block.body])
         elif (test := block.marker("pytest")) is not None:
             self.write(block, test.arg)
-            argv = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "cherrypit.testing"]
+            # No -p: the fixtures come through the installed pytest11 entry point.
+            argv = ["-m", "pytest", "-q", "-p", "no:cacheprovider"]
             self.execute(block, [sys.executable, *argv, test.arg])
         elif block.lang == "python":
             if "continue" in kinds and self.script is not None:

@@ -100,3 +100,32 @@ def test_kernel_modules_import_no_plugin_cheroot_or_structlog() -> None:
     assert len(report) > 20, "the probe found suspiciously few kernel modules"
     offending = {mod: new for mod, new in report.items() if new}
     assert offending == {}, f"kernel modules pulling in forbidden packages: {offending}"
+
+
+def _tracked_files() -> list[Path]:
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    listed = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
+    ).stdout.decode()
+    return [ROOT / name for name in listed.split("\0") if name and (ROOT / name).is_file()]
+
+
+def test_repository_holds_no_working_notes() -> None:
+    tracked = [path.relative_to(ROOT).as_posix() for path in _tracked_files()]
+    assert not [name for name in tracked if name.startswith("notes/")]
+    assert "CONTRIBUTING.md" in tracked
+
+
+def test_no_committed_file_names_a_machine_path() -> None:
+    # Built from pieces so that this file does not match itself.
+    machine_paths = ("/" + "work/", "/" + "root/")
+    offenders = []
+    for path in _tracked_files():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        if any(prefix in text for prefix in machine_paths):
+            offenders.append(path.relative_to(ROOT).as_posix())
+    assert offenders == []

@@ -10,10 +10,11 @@ no socket, no engine start — keeps cookies, and follows nothing implicitly::
         r = Client().get("/")
         assert r.status == 200 and r.text == "hello"
 
-Enable the fixtures with ``pytest_plugins = ["cherrypit.testing"]`` (or ``-p
-cherrypit.testing``): ``site_reset`` (a fresh site with the installed plugins), ``kernel``
-(a fresh site with no entry-point plugins), ``client``, ``mount`` (mount an app, get a
-client), ``error_log`` (records written to the error logs) and ``live_server``.
+The pytest fixtures: ``site_reset`` (a fresh site with the installed plugins),
+``kernel`` (a fresh site with no entry-point plugins), ``client``, ``mount`` (mount an
+app, get a client), ``error_log`` (records written to the error logs) and
+``live_server``.  They reach pytest through the ``pytest11`` entry point ``cherrypit``
+(:mod:`cherrypit.pytest_plugin`); ``-p no:cherrypit`` opts out.
 """
 
 from __future__ import annotations

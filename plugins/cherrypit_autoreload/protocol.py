@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 __all__ = [
     "CHILD_ENV",
+    "HANDOVER_ENV",
     "RESTART_STATUS",
     "STATE_ENV",
     "ChildState",
@@ -36,6 +37,10 @@ CHILD_ENV = "CHERRYPIT_RELOADER_CHILD"
 STATE_ENV = "CHERRYPIT_RELOADER_STATE"
 #: Exit status of a child that wants to be started again with fresh code.
 RESTART_STATUS = 3
+#: Set by a process that restarts in place and becomes a supervisor: the state file
+#: holding the files it watched (as they are now), so the supervisor knows what to
+#: wait for if the new code does not import.
+HANDOVER_ENV = "CHERRYPIT_RELOADER_HANDOVER"
 
 
 @dataclass

@@ -10,28 +10,39 @@ application.  When one changed:
   socket) and the process ends with the restart status; the supervisor starts a
   fresh child, and keeps going if that one fails to import;
 * otherwise, like CherryPy, the engine restarts in place (``engine.restart()``:
-  the process re-executes its own command line once the main thread's
-  ``engine.block()`` returns).  Nothing re-executes a process whose main thread is
-  not in ``engine.block()``, so there the change is only logged.
+  the process re-executes once the main thread's ``engine.block()`` returns) — but
+  as the supervisor of its own command line (``python -m cherrypit_autoreload
+  COMMAND...``, same process id), so that new code that fails to import does not end
+  it: the supervisor reports the error and starts the application again when a
+  file changes, as under ``cherrypit run --reload``.  Nothing re-executes a process
+  whose main thread is not in ``engine.block()``, so there the change is only logged.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import sys
+import tempfile
 from typing import Any
 
 import cherrypit
 from cherrypit.process.plugins import Monitor
 from cherrypit.process.wspbus import Bus
 from cherrypit_autoreload import child, watch
-from cherrypit_autoreload.protocol import ChildState
+from cherrypit_autoreload.protocol import HANDOVER_ENV, ChildState, write_state
 
 __all__ = ["Autoreloader"]
 
 _IN_PROCESS_HINT = (
-    "in-process re-exec; `cherrypit run --reload` restarts in a fresh process "
-    "and survives import errors"
+    "re-executing as a supervisor that keeps running if the new code fails to import; "
+    "`cherrypit run --reload` does this from the start"
 )
+
+
+def supervisor_command(command: list[str]) -> list[str]:
+    """The command line that supervises ``command`` (this process's own)."""
+    return [sys.executable, "-m", "cherrypit_autoreload", *command]
 
 
 class Autoreloader(Monitor):
@@ -110,6 +121,9 @@ class Autoreloader(Monitor):
         self._reported = -1
         self._started = True
         self._blocking = False
+        # The baseline now, before the server answers: an edit made after the first
+        # page was served must count as a change, however soon it comes.
+        self._note_new_files()
         super().start()
 
     start.priority = 70  # type: ignore[attr-defined]
@@ -153,11 +167,7 @@ class Autoreloader(Monitor):
                 self.thread.cancel()
             self.bus.exit()
             return
-        imported = child.recorded(self.match)
-        for path in self.watched_files() - self.mtimes.keys():
-            # The time at import, where known: a save between the import and this
-            # first look is then still a change.
-            self.mtimes[path] = imported[path] if path in imported else watch.mtime(path)
+        self._note_new_files()
         if child.supervised() and len(self.mtimes) != self._reported:
             self._reported = len(self.mtimes)
             child.report()
@@ -166,6 +176,13 @@ class Autoreloader(Monitor):
             for path in changed:
                 watch.forget_bytecode(path)
             self._changed(changed)
+
+    def _note_new_files(self) -> None:
+        imported = child.recorded(self.match)
+        for path in self.watched_files() - self.mtimes.keys():
+            # The time at import, where known: a save between the import and this
+            # first look is then still a change.
+            self.mtimes[path] = imported[path] if path in imported else watch.mtime(path)
 
     def state(self) -> ChildState:
         """What a supervised child reports to its supervisor."""
@@ -189,7 +206,22 @@ class Autoreloader(Monitor):
             if self.thread is not None:
                 # This runs in the reloader's own thread, which stop() will not cancel.
                 self.thread.cancel()
+            self._hand_over()
             self.bus.restart()
+
+    def _hand_over(self) -> None:
+        """Make the coming re-exec start the supervisor, told which files to watch.
+
+        The times are the current ones: the supervisor must wait for the *next* save
+        if the one that triggered this restart does not import.
+        """
+        files = watch.snapshot(self.watched_files())
+        handle, path = tempfile.mkstemp(prefix="cherrypit-handover-", suffix=".json")
+        os.close(handle)
+        write_state(path, ChildState(files, float(self.frequency), True))
+        os.environ[HANDOVER_ENV] = path
+        command = supervisor_command(list(self.bus._get_true_argv()))
+        self.bus._get_true_argv = lambda: command  # type: ignore[method-assign]
 
     def __repr__(self) -> str:
         return f"<Autoreloader on={self.on} frequency={self.frequency} match={self.match!r}>"

@@ -70,10 +70,15 @@ def supervise(command: Sequence[str] | None = None) -> int | None:
 def last_words(lines: Iterable[str]) -> list[str]:
     """What to quote from a failed child's stderr: why it failed, where possible.
 
-    From a traceback, its innermost ``File "..."`` line to the end (the location and
-    the error); otherwise the last line, where the command line's one-line errors are.
+    From the command line's ``cherrypit: error:`` report, that line and the location
+    lines after it; from a traceback, its innermost ``File "..."`` line to the end (the
+    location and the error); otherwise the last line.
     """
     text = [line for line in lines if line.strip()]
+    for index in range(len(text) - 1, -1, -1):
+        # The command line's own report: its error line, then where it happened.
+        if text[index].startswith("cherrypit: error: "):
+            return text[index:][:_MAX_QUOTED]
     for index in range(len(text) - 1, -1, -1):
         if text[index].lstrip().startswith('File "'):
             return text[index:][:_MAX_QUOTED]

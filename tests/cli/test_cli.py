@@ -241,7 +241,7 @@ def test_routes_of_a_cherrypy_script_stop_before_serving(
     [
         (["run", "no_such_module_xyz:app"], "cannot find module 'no_such_module_xyz'"),
         (["run", "cli_sample:Nope"], "module 'cli_sample' has no attribute 'Nope'"),
-        (["run", "cli_sample"], "must be 'module:attribute'"),
+        (["run", "cli_sample"], "importing 'cli_sample' mounted no application"),
         (["run", "missing_file.py"], "no such file: 'missing_file.py'"),
         (["routes", "no_such_module_xyz:app"], "cannot find module"),
         (["run", "cli_sample:Root", "--environment", "nope"], "unknown environment 'nope'"),
@@ -264,16 +264,48 @@ def test_bad_target_is_one_line_and_status_2(
     assert "Traceback" not in captured.err
 
 
-def test_target_whose_import_fails_is_reported_in_one_line(
+def test_target_whose_import_fails_shows_where_in_the_users_code(
     site_reset: None, app_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (app_dir / "broken_mod.py").write_text("raise RuntimeError('bad module')\n")
+    pkg = app_dir / "broken_pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("from broken_pkg import models\n")
+    (pkg / "models.py").write_text("x = 1\nvalue = undefined_name + 1\n")
     try:
-        assert cli.main(["run", "broken_mod:app"]) == 2
+        assert cli.main(["run", "broken_pkg:app"]) == 2
     finally:
-        sys.modules.pop("broken_mod", None)
-    err = capsys.readouterr().err
-    assert err == "cherrypit: error: importing 'broken_mod' failed: RuntimeError: bad module\n"
+        for name in ("broken_pkg", "broken_pkg.models"):
+            sys.modules.pop(name, None)
+    assert capsys.readouterr().err.splitlines() == [
+        "cherrypit: error: importing 'broken_pkg' failed: NameError: name 'undefined_name' "
+        "is not defined",
+        f'  File "{pkg / "__init__.py"}", line 1, in <module>',
+        "    from broken_pkg import models",
+        f'  File "{pkg / "models.py"}", line 2, in <module>',
+        "    value = undefined_name + 1",
+        "  (add --traceback for the whole traceback)",
+    ]
+
+
+def test_a_syntax_error_shows_the_line_and_traceback_shows_everything(
+    site_reset: None, app_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (app_dir / "typo_mod.py").write_text("def index(:\n    pass\n")
+    try:
+        assert cli.main(["routes", "typo_mod:Root"]) == 2
+        short = capsys.readouterr().err
+        assert cli.main(["routes", "typo_mod:Root", "--traceback"]) == 2
+        full = capsys.readouterr().err
+    finally:
+        sys.modules.pop("typo_mod", None)
+    lines = short.splitlines()
+    assert lines[0].startswith("cherrypit: error: importing 'typo_mod' failed: SyntaxError:")
+    assert f'  File "{app_dir / "typo_mod.py"}", line 1' in lines
+    assert "    def index(:" in lines
+    assert "importlib" not in short
+    assert full.startswith("Traceback (most recent call last):")
+    assert "importlib" in full and "SyntaxError" in full
+    assert full.splitlines()[-1] == lines[0]
 
 
 def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

@@ -167,3 +167,55 @@ def test_python_dash_m_with_a_package(launch: Callable[..., Supervised], tmp_pat
     # reloader did not delete it.
     edit(views, APP.format(text="edited submodulf"), step=2, offset_ns=500_000_000)
     app.wait_for_body("edited submodulf")
+
+
+QUICKSTART_APP = """\
+import cherrypit
+
+
+class Root:
+    @cherrypit.expose
+    def index(self):
+        return {text!r}
+
+
+cherrypit.config.update({{
+    "server.socket_host": "127.0.0.1",
+    "server.socket_port": {port},
+    "engine.autoreload.frequency": 0.2,
+}})
+cherrypit.quickstart(Root())
+"""
+
+
+def test_the_default_in_process_reload_survives_a_syntax_error(tmp_path: Path) -> None:
+    """``python app.py`` with autoreload on (the default), no ``--reload``."""
+    port = free_port()
+    script = tmp_path / "plain_app.py"
+    edit(script, QUICKSTART_APP.format(text="version 1", port=port), step=1)
+    output = tmp_path / "output.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHERRYPIT_RELOADER")}
+    with output.open("wb") as sink:
+        proc = subprocess.Popen(
+            [sys.executable, str(script)], cwd=tmp_path, env=env,
+            stdout=sink, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    app = Supervised(proc, port, output)
+    try:
+        app.wait_for_body("version 1")
+
+        edit(script, "import cherrypit\n\nclass Root(:\n    pass\n", step=2)
+        app.wait_for(lambda: "waiting for one of" in app.log(), "report of the failure")
+        assert "SyntaxError" in app.log()
+        assert proc.poll() is None  # the same process, now supervising
+
+        edit(script, QUICKSTART_APP.format(text="version 3", port=port), step=3)
+        app.wait_for_body("version 3")
+
+        edit(script, QUICKSTART_APP.format(text="version 4", port=port), step=4)
+        app.wait_for_body("version 4")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=TIMEOUT) == 0
+        assert app.body() is None
+    finally:
+        kill_tree(proc)

@@ -40,6 +40,9 @@ class PluginInfo:
     distribution: str
     version: str
     enabled: bool
+    #: Why the plugin could not be used (it failed to import, or breaks the hook
+    #: contract), when it was loaded with ``tolerate_broken``; empty otherwise.
+    error: str = ""
 
 
 class _State:
@@ -76,8 +79,14 @@ def _entry_points() -> list[Any]:
     return sorted(eps, key=lambda ep: (ep.name, ep.dist.name if ep.dist else ""))
 
 
-def ensure_loaded() -> None:
-    """Load the entry-point plugins (once) and wire their contributions."""
+def ensure_loaded(tolerate_broken: bool = False) -> None:
+    """Load the entry-point plugins (once) and wire their contributions.
+
+    :param tolerate_broken: a plugin that fails to import or breaks the hook contract
+        is left out and recorded (:attr:`PluginInfo.error`, :func:`broken_plugins`)
+        instead of failing the load; the command line uses it so that one broken
+        plugin does not stop every command.
+    """
     if _state.loaded:
         return
     with _state.lock:
@@ -86,7 +95,7 @@ def ensure_loaded() -> None:
         _state.loaded = True
         try:
             if _state.autoload and not os.environ.get(AUTOLOAD_ENV):
-                _load_entry_points()
+                _load_entry_points(tolerate_broken)
             _state.pm.check_pending()
             # Inside the try: a wiring conflict must not leave a half-wired site that
             # later calls would take for loaded.
@@ -113,7 +122,7 @@ def _forget_contributions() -> None:
     site.reset_plugin_namespaces()
 
 
-def _load_entry_points() -> None:
+def _load_entry_points(tolerate_broken: bool = False) -> None:
     pm = _state.pm
     seen: set[str] = set()
     for ep in _entry_points():
@@ -130,19 +139,29 @@ def _load_entry_points() -> None:
         if not enabled or pm.has_plugin(ep.name):
             continue
         try:
-            plugin = ep.load()
-        except Exception as exc:
-            raise PluginError(
-                f"plugin {ep.name!r} (entry point {ep.value!r}, distribution {dist!r} "
-                f"{version}) failed to import: {type(exc).__name__}: {exc}"
-            ) from exc
-        try:
-            pm.register(plugin, name=ep.name)
-        except pluggy.PluginValidationError as exc:
-            raise PluginError(
-                f"plugin {ep.name!r} (distribution {dist!r}) does not match the hook "
-                f"contract: {exc}"
-            ) from exc
+            try:
+                plugin = ep.load()
+            except Exception as exc:
+                raise PluginError(
+                    f"plugin {ep.name!r} (entry point {ep.value!r}, distribution {dist!r} "
+                    f"{version}) failed to import: {type(exc).__name__}: {exc}"
+                ) from exc
+            try:
+                pm.register(plugin, name=ep.name)
+                pm.check_pending()
+            except pluggy.PluginValidationError as exc:
+                if pm.has_plugin(ep.name):
+                    pm.unregister(name=ep.name)
+                raise PluginError(
+                    f"plugin {ep.name!r} (distribution {dist!r}) does not match the hook "
+                    f"contract: {exc}"
+                ) from exc
+        except PluginError as exc:
+            if not tolerate_broken:
+                raise
+            info = _state.infos[ep.name]
+            info.enabled = False
+            info.error = str(exc)
 
 
 def register(plugin: Any, name: str | None = None) -> None:
@@ -281,9 +300,14 @@ def plugin_module(name: str) -> Any:
     return plugin
 
 
-def plugin_infos() -> list[PluginInfo]:
+def broken_plugins() -> list[PluginInfo]:
+    """The plugins left out by a ``tolerate_broken`` load, with their errors."""
+    return [info for name, info in sorted(_state.infos.items()) if info.error]
+
+
+def plugin_infos(tolerate_broken: bool = False) -> list[PluginInfo]:
     """Every known plugin, enabled or not, in load order."""
-    ensure_loaded()
+    ensure_loaded(tolerate_broken)
     return [_state.infos[name] for name in sorted(_state.infos)]
 
 

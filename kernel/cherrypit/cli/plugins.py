@@ -20,11 +20,15 @@ def _table(rows: list[tuple[str, ...]]) -> list[str]:
 
 
 def cmd_plugins(args: argparse.Namespace) -> int:
-    """Print the plugin table (after applying ``--config`` files); returns the exit status."""
+    """Print the plugin table (after applying ``--config`` files); returns the exit status.
+
+    A plugin that cannot be used is listed as ``broken`` and explained below the
+    table; the status is then 1.
+    """
     try:
         for path in args.config:
             site.config.update(path)
-        infos = pluginmanager.plugin_infos()
+        infos = pluginmanager.plugin_infos(tolerate_broken=True)
     except ConfigError as exc:
         error(str(exc))
         return 1
@@ -32,7 +36,16 @@ def cmd_plugins(args: argparse.Namespace) -> int:
         print("no plugins installed")
         return 0
     rows: list[tuple[str, ...]] = [("NAME", "DISTRIBUTION", "VERSION", "ENABLED")]
-    rows += [(i.name, i.distribution, i.version, "yes" if i.enabled else "no") for i in infos]
+    rows += [(i.name, i.distribution, i.version, _state(i)) for i in infos]
     for line in _table(rows):
         print(line)
-    return 0
+    broken = [i for i in infos if i.error]
+    for info in broken:
+        error(f"{info.error} (disable it with plugins.disable = [{info.name!r}])")
+    return 1 if broken else 0
+
+
+def _state(info: pluginmanager.PluginInfo) -> str:
+    if info.error:
+        return "broken"
+    return "yes" if info.enabled else "no"

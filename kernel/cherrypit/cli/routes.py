@@ -17,8 +17,9 @@ from cherrypit._kernel import site
 from cherrypit._kernel.dispatch import Dispatcher, MethodDispatcher, RoutesDispatcher
 from cherrypit._kernel.errors import ConfigError
 from cherrypit._kernel.tree import Application
-from cherrypit.cli._common import error
-from cherrypit.cli.run import TargetError, is_exposed, load_target, mount_target, run_script
+from cherrypit.cli._common import PROG, error
+from cherrypit.cli._failure import print_failure
+from cherrypit.cli.target import TargetError, is_exposed, load_target, mount_target, run_script
 
 __all__ = ["Route", "cmd_routes", "routes_of"]
 
@@ -105,8 +106,8 @@ class _RouteWalker:
             self._resource(node, path)
         else:
             self._handlers(node, path)
-        self._dynamic(node, path, dispatcher)
-        self._children(node, path, dispatcher, (*ancestors, id(node)))
+        below = self._dynamic(node, path, dispatcher)
+        self._children(node, below, dispatcher, (*ancestors, id(node)))
         if len(self.routes) > before:
             self.seen[id(node)] = path or "/"
 
@@ -128,28 +129,36 @@ class _RouteWalker:
         if default is not None and is_exposed(default):
             self.add(path + "/{...}", default, "default: any path below")
 
-    def _dynamic(self, node: Any, path: str, dispatcher: Any) -> None:
+    def _dynamic(self, node: Any, path: str, dispatcher: Any) -> str:
+        """Add the node's dynamic routes; returns the path its children are found at.
+
+        ``popargs`` without a handler takes its segments first and then looks the rest
+        up on the node itself, so the node's children live below the taken segments
+        (``/users/{username}/posts``); anywhere else, at ``path``.
+        """
         name = getattr(dispatcher, "dispatch_method_name", Dispatcher.dispatch_method_name)
         try:
             dispatch = inspect.getattr_static(node, name)
         except AttributeError:
-            return
+            return path
         if isinstance(dispatch, (staticmethod, classmethod)):
             dispatch = dispatch.__func__
         if not callable(dispatch) or is_exposed(dispatch):
-            return
+            return path
         details = _popargs_details(dispatch)
         if details is None:
             self.add(path + "/{...}", getattr(node, name), f"dynamic: {name}")
-            return
+            return path
         names, handler = details
         below = path + "".join(f"/{{{n}}}" for n in names)
         if handler is None:
             self.add(below, node, f"dynamic: popargs({', '.join(names)}) on this object")
-        elif inspect.isclass(handler) or inspect.isroutine(handler):
+            return below
+        if inspect.isclass(handler) or inspect.isroutine(handler):
             self.add(below, handler, f"dynamic: popargs({', '.join(names)}) calls it")
         else:
             self.walk(handler, below, dispatcher, (id(node),))
+        return path
 
     def _children(self, node: Any, path: str, dispatcher: Any, ancestors: tuple[int, ...]) -> None:
         method_dispatch = isinstance(dispatcher, MethodDispatcher)
@@ -233,13 +242,16 @@ def cmd_routes(args: argparse.Namespace) -> int:
 
             install_cherrypy_alias()
         target = load_target(args.target)
-        for path in args.config:
-            site.config.update(path)
         if target.script is not None:
+            for path in args.config:
+                site.config.update(path)
             _capture_script_apps(target.script)
         else:
-            mount_target(target.obj, args.target, args.config)
-    except (TargetError, ConfigError, RuntimeError) as exc:
+            mount_target(target, args.config)
+    except TargetError as exc:
+        print_failure(str(exc), exc.cause, args.traceback, PROG)
+        return 2
+    except (ConfigError, RuntimeError) as exc:
         error(str(exc))
         return 2
     apps = sorted(site.tree.apps.items())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ from cherrypit._kernel.engine import AutoreloadSettings
 from cherrypit.process import plugins as process_plugins
 from cherrypit.process.wspbus import Bus
 from cherrypit.testing import site_context
+from cherrypit_autoreload import protocol
 from cherrypit_autoreload.reloader import Autoreloader
 
 Logs = list[tuple[str, int]]
@@ -237,16 +239,40 @@ def test_the_reloader_thread_notices_a_change(tmp_path: Path) -> None:
             bus.exit()
 
 
-def test_start_forgets_earlier_times(tmp_path: Path) -> None:
-    _, reloader, _, _ = standalone(tmp_path)
+def test_start_forgets_earlier_times_and_takes_its_baseline(tmp_path: Path) -> None:
+    _, reloader, watched, _ = standalone(tmp_path)
     reloader.run()
-    assert reloader.mtimes
+    reloader.mtimes[str(watched)] = 1  # a time from an earlier run of the engine
 
     reloader.start()
     try:
-        assert reloader.mtimes == {}
+        # Taken before the server answers, so an edit right after the first page counts.
+        assert reloader.mtimes[str(watched)] == watched.stat().st_mtime_ns
     finally:
         reloader.stop()
+
+
+def test_the_in_process_restart_re_executes_as_a_supervisor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CHERRYPIT_RELOADER_HANDOVER", raising=False)
+    bus, reloader, watched, _ = standalone(tmp_path)
+    original = bus._get_true_argv()
+    reloader.run()
+    reloader.main()
+    bump(watched)
+    reloader.run()
+
+    assert bus.execv is True
+    assert bus._get_true_argv() == [sys.executable, "-m", "cherrypit_autoreload", *original]
+    handover = os.environ["CHERRYPIT_RELOADER_HANDOVER"]
+    try:
+        state = protocol.read_state(handover)
+        assert state is not None
+        # The current time: the supervisor waits for the save after the one that broke.
+        assert state.files[str(watched)] == watched.stat().st_mtime_ns
+    finally:
+        os.remove(handover)
 
 
 def test_under_the_supervisor_config_cannot_switch_reloading_off(
