@@ -13,15 +13,28 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "docs" / "_ext"))
-from rst_markup import to_markdown  # noqa: E402
+EXTENSION = ROOT / "docs" / "_ext" / "rst_markup.py"
 
 if importlib.util.find_spec("mkdocs") is None and not os.environ.get("CI"):
-    pytest.skip("the docs extra is not installed (pip install -e '.[docs]')", allow_module_level=True)
+    pytest.skip(
+        "the docs extra is not installed: pip install -e '.[docs]'", allow_module_level=True
+    )
+
+
+def _load_extension() -> Any:
+    spec = importlib.util.spec_from_file_location("rst_markup", EXTENSION)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+rst_markup = _load_extension()
 
 
 @pytest.fixture(scope="module")
@@ -46,9 +59,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ("api/plugins", ["cherrypit_templates.render", "cherrypit_redis.RedisSession"]),
     ],
 )
-def test_api_reference_documents_the_public_names(
-    site: Path, page: str, names: list[str]
-) -> None:
+def test_api_reference_documents_the_public_names(site: Path, page: str, names: list[str]) -> None:
     html = (site / page / "index.html").read_text(encoding="utf-8")
     missing = [name for name in names if f'id="{name}"' not in html]
     assert missing == [], f"{page} has no entry for {missing}"
@@ -73,5 +84,11 @@ def test_the_changelog_page_is_the_changelog(site: Path) -> None:
 
 def test_rst_markup_becomes_markdown() -> None:
     text = "Use :class:`~cherrypit.plugin.Tool` or :func:`cherrypit.url`, like this::\n\n    x\n"
-    assert to_markdown(text) == "Use `Tool` or `cherrypit.url`, like this:\n\n    x\n"
-    assert to_markdown("Example:\n\n::\n\n    y\n") == "Example:\n\n\n    y\n"
+    assert rst_markup.to_markdown(text) == "Use `Tool` or `cherrypit.url`, like this:\n\n    x\n"
+    assert rst_markup.to_markdown("Example:\n\n::\n\n    y\n") == "Example:\n\n\n    y\n"
+
+
+def test_sphinx_attribute_comments_are_read() -> None:
+    lines = ["x = 1", "#: The answer,", "#: documented.", "answer = 42"]
+    assert rst_markup.comment_doc(lines, 4) == "The answer,\ndocumented."
+    assert rst_markup.comment_doc(lines, 1) is None
