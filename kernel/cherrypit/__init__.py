@@ -12,7 +12,12 @@
     cherrypy.quickstart(Root())
 
 This module imports no plugin: names that plugins back (``server``, ``session``…) are
-resolved on first use.
+resolved on first use, and so is every submodule (``cherrypit.lib.sessions``), as
+CherryPy's are right after ``import cherrypy``.
+
+Two version numbers: ``__version__`` is ``"18.10.0"``, the CherryPy API level this
+implements (what CherryPy code compares ``cherrypy.__version__`` with); ``VERSION`` is
+cherrypit's own release number, read from the package metadata.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from cherrypit._kernel.errors import (
     NotFound,
     TimeoutError,
 )
+from cherrypit._kernel.submodules import lazy_submodules as _lazy_submodules
 from cherrypit._kernel.tools import (
     ErrorTool,
     HandlerTool,
@@ -42,14 +48,19 @@ from cherrypit._kernel.tools import (
 )
 from cherrypit._kernel.tree import Application, Tree
 from cherrypit._kernel.urls import url
+from cherrypit._kernel.version import CHERRYPY_API_VERSION as _CHERRYPY_API_VERSION
+from cherrypit._kernel.version import VERSION
 
 if TYPE_CHECKING:
     from cherrypit._kernel.engine import Engine
     from cherrypit._kernel.request import Request, Response
 
-__version__ = "0.1.0"
+#: The CherryPy release whose API this implements, for code that checks
+#: ``cherrypy.__version__``; cherrypit's own release number is :data:`VERSION`.
+__version__ = _CHERRYPY_API_VERSION
 
 __all__ = [
+    "VERSION",
     "Application",
     "CherryPyException",
     "ConfigError",
@@ -182,41 +193,13 @@ def quickstart(root: Any = None, script_name: str = "", config: Any = None) -> N
     _site.engine.block()
 
 
-#: Submodules CherryPy code reaches as attributes (``cherrypy.lib.static``) without
-#: importing them first; imported on first access.
-_LAZY_SUBMODULES = frozenset(
-    {
-        "lib",
-        "process",
-        "test",
-        "_cpcompat",
-        "_cpconfig",
-        "_cpdispatch",
-        "_cperror",
-        "_cplogging",
-        "_cpreqbody",
-        "_cprequest",
-        "_cpserver",
-        "_cptools",
-        "_cptree",
-        "_cpwsgi",
-        "_cpwsgi_server",
-        "_helper",
-        "compat",
-        "testing",
-        "plugin",
-    }
-)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY_SUBMODULES:
-        import importlib
-
-        return importlib.import_module(f"{__name__}.{name}")
-    if name.startswith("__"):
-        raise AttributeError(name)
+def _plugin_attribute(name: str) -> Any:
     # Names that plugins back: cherrypit.server (server plugin) and friends.
     from cherrypit._kernel.pluginmanager import compat_attribute
 
     return compat_attribute(__name__, name)
+
+
+# Every submodule (``cherrypit.lib``, ``cherrypit._cptree`` ...) is an attribute,
+# imported on first access, as CherryPy's are right after ``import cherrypy``.
+__getattr__, __dir__ = _lazy_submodules(__name__, __path__, globals(), _plugin_attribute)

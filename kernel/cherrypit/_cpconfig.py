@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping, MutableMapping
 from typing import IO, Any
 
+from cherrypit._cpcompat import text_or_bytes as text_or_bytes
 from cherrypit._kernel.config import Config as Config
 from cherrypit._kernel.config import environments as environments
 from cherrypit._kernel.configfile import as_dict

@@ -7,6 +7,8 @@ Apps subclass :class:`Part` or tune ``Part.maxrambytes`` here, and register body
 processors such as :func:`process_multipart`.
 """
 
+from math import inf as inf
+
 from cherrypit._kernel.body import Entity as Entity
 from cherrypit._kernel.body import Part as Part
 from cherrypit._kernel.body import RequestBody as RequestBody

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from cherrypit._cpcompat import text_or_bytes as text_or_bytes
+
 if TYPE_CHECKING:
     from cherrypit.process.servers import ServerAdapter as ServerAdapter
     from cherrypit_server.server import Server as Server

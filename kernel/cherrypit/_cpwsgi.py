@@ -31,6 +31,11 @@ class VirtualHost:
         ``X-Forwarded-Host``.
     """
 
+    # Class-level defaults, as CherryPy documents them; each instance sets its own.
+    default: WSGIApp = None  # type: ignore[assignment]
+    domains: dict[str, WSGIApp] = {}
+    use_x_forwarded_host: bool = True
+
     def __init__(
         self,
         default: WSGIApp,
@@ -39,7 +44,7 @@ class VirtualHost:
         trusted_proxies: Iterable[str] = (),
     ) -> None:
         self.default = default
-        self.domains: dict[str, WSGIApp] = dict(domains or {})
+        self.domains = dict(domains or {})
         self.use_x_forwarded_host = use_x_forwarded_host
         self.trusted_proxies = frozenset(trusted_proxies)
 

@@ -300,7 +300,8 @@ def fresh_site(autoload: bool = True, plugins: Iterable[tuple[str, Any]] = ()) -
     site.config.reset()
     site.tree.apps.clear()
     site.tree._refresh()
-    site.checker.on = True
+    # Settings from config (checker.on, checker.check_x = None) are instance attributes.
+    vars(site.checker).clear()
     if isinstance(engine.autoreload, AutoreloadSettings):
         # Settings from an earlier test must not leak (the plugin, when enabled,
         # installed its own reloader again when it was wired).

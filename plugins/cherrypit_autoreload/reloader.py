@@ -43,10 +43,14 @@ class Autoreloader(Monitor):
         (:func:`re.match`) are watched (``engine.autoreload.match``).
     """
 
+    #: Extra files to watch (``engine.autoreload.files``); relative paths are
+    #: relative to the directory the process started in.  ``None`` on the class.
+    files: set[str] = None  # type: ignore[assignment]
+    #: Regular expression the dotted names of watched modules match.
+    match: str | re.Pattern[str] = ".*"
+
     def __init__(self, bus: Bus, frequency: float = 1, match: str | re.Pattern[str] = ".*") -> None:
-        #: Extra files to watch (``engine.autoreload.files``); relative paths are
-        #: relative to the directory the process started in.
-        self.files: set[str] = set()
+        self.files = set()
         #: Path → modification time (ns) when first seen in this run of the engine.
         self.mtimes: watch.Mtimes = {}
         self.match = match

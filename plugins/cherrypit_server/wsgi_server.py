@@ -154,8 +154,7 @@ class CPWSGIServer(cheroot.wsgi.Server):
         self.ssl_adapter = tls
         self.stats["Enabled"] = bool(server_adapter.statistics)
         # SERVER_SOFTWARE names both layers, as CherryPy's does.
-        framework = getattr(cherrypit, "__version__", None)
-        self.version = f"cherrypit/{framework} {cheroot.wsgi.Server.version}"
+        self.version = f"cherrypit/{cherrypit.VERSION} {cheroot.wsgi.Server.version}"
 
     @staticmethod
     def bind_socket(socket_: socket.socket, bind_addr: Any) -> socket.socket:

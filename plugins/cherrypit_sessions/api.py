@@ -7,7 +7,7 @@ tool's hook functions (:func:`init`, :func:`save`, :func:`close`) and the cookie
 
 from __future__ import annotations
 
-from cherrypit_sessions.base import Session, SessionLockTimeout
+from cherrypit_sessions.base import Session, SessionLockTimeout, missing
 from cherrypit_sessions.cookies import expire_cookie as expire
 from cherrypit_sessions.cookies import set_response_cookie
 from cherrypit_sessions.files import FileSession
@@ -23,6 +23,7 @@ __all__ = [
     "close",
     "expire",
     "init",
+    "missing",
     "save",
     "set_response_cookie",
 ]

@@ -28,6 +28,8 @@ __all__ = ["Session", "SessionLockTimeout", "lock_timeout_seconds"]
 ID_PATTERN = re.compile(r"[0-9a-f]{40}")
 
 _NOTHING: Any = object()
+#: CherryPy's name for the "no default given" marker of :meth:`Session.pop`.
+missing = _NOTHING
 
 
 class SessionLockTimeout(HTTPError, LockTimeout):
@@ -97,8 +99,11 @@ class Session:
     #: CherryPy compat: the cleanup :class:`~cherrypit.process.plugins.Monitor` of this class.
     clean_thread: Any = None
 
+    #: Callables told each new id (``None`` on the class; a list per session).
+    id_observers: list[Callable[[str], Any]] = None  # type: ignore[assignment]
+
     def __init__(self, id: str | None = None, **kwargs: Any) -> None:
-        self.id_observers: list[Callable[[str], Any]] = []
+        self.id_observers = []
         self._data: dict[str, Any] = {}
         self._id: str | None = None
         for key, value in kwargs.items():
@@ -290,9 +295,9 @@ class Session:
         """``session[key]``, storing ``default`` first if the key is absent."""
         return self._loaded_data().setdefault(key, default)
 
-    def update(self, other: Mapping[str, Any] | Iterable[tuple[str, Any]] = (), **kw: Any) -> None:
-        """Store every pair of ``other`` and ``kw``."""
-        self._loaded_data().update(other, **kw)
+    def update(self, d: Mapping[str, Any] | Iterable[tuple[str, Any]] = (), **kw: Any) -> None:
+        """Store every pair of ``d`` and ``kw``."""
+        self._loaded_data().update(d, **kw)
 
     def clear(self) -> None:
         """Remove every key (the session itself stays)."""

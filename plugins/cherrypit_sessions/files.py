@@ -12,6 +12,7 @@ import datetime
 import functools
 import logging
 import os
+import pickle
 import tempfile
 import time
 from collections.abc import Iterator
@@ -47,6 +48,8 @@ class FileSession(Session):
     LOCK_SUFFIX = ".lock"
     #: The directory holding the session files (``tools.sessions.storage_path``).
     storage_path = ""
+    #: Accepted from CherryPy configs and ignored: session files are JSON, not pickles.
+    pickle_protocol = pickle.HIGHEST_PROTOCOL
 
     _lock_file: FileLock | None = None
 
@@ -152,8 +155,16 @@ class FileSession(Session):
 
     # -- locking -----------------------------------------------------------------------
 
-    def acquire_lock(self) -> None:
-        """Take this session's lock file, waiting at most ``lock_timeout`` seconds."""
+    def acquire_lock(self, path: str | os.PathLike[str] | None = None) -> None:
+        """Take this session's lock file, waiting at most ``lock_timeout`` seconds.
+
+        :param path: CherryPy's signature: the session file whose lock to take.  Only
+            this session's own file is accepted (a lock elsewhere would escape the
+            storage directory).
+        :raises ValueError: for any other ``path``.
+        """
+        if path is not None and Path(path) != self._file():
+            raise ValueError(f"{path!r} is not the file of this session")
         if self.locked:
             return
         lock = FileLock(self._file(self.LOCK_SUFFIX))
@@ -163,8 +174,12 @@ class FileSession(Session):
         self.locked = True
         self._debug("Lock acquired.")
 
-    def release_lock(self) -> None:
-        """Give the lock back and remove the lock file."""
+    def release_lock(self, path: str | os.PathLike[str] | None = None) -> None:
+        """Give the lock back and remove the lock file.
+
+        :param path: accepted for CherryPy's signature; the lock released is always
+            the one this session holds.
+        """
         lock = self._lock_file
         self.locked = False
         self._lock_file = None

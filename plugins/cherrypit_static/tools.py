@@ -56,8 +56,8 @@ def staticdir(
     match: str = "",
     content_types: dict[str, str] | None = None,
     index: str = "",
-    follow_symlinks: bool = False,
     debug: bool = False,
+    follow_symlinks: bool = False,
 ) -> bool:
     """Serve the file under ``dir`` that the rest of the URL after ``section`` names.
 

@@ -92,8 +92,12 @@ def H(s: str | bytes) -> str:
     return md5_hex(s)
 
 
-def _trace(message: str) -> None:
-    log(message, "TOOLS.AUTH_DIGEST")
+def _trace(msg: str) -> None:
+    log(msg, "TOOLS.AUTH_DIGEST")
+
+
+#: CherryPy's name for the debug logger of this module.
+TRACE = _trace
 
 
 # ---------------------------------------------------------------- credential stores

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from cherrypit import HTTPRedirect, Tool, __version__, expose, log
+from cherrypit import VERSION, HTTPRedirect, Tool, expose, log
 from cherrypit._kernel.serving import current
 from cherrypit.plugin import Attachment
 
@@ -93,7 +93,7 @@ appstats.update(
         "Current Time": lambda s: time.time(),
         "Current Requests": 0,
         "Requests/Second": _per_second("Total Requests"),
-        "Server Version": __version__,
+        "Server Version": VERSION,
         "Start Time": time.time(),
         "Total Bytes Read": 0,
         "Total Bytes Written": 0,

@@ -150,9 +150,9 @@ def proxy(
     local: str | None = "X-Forwarded-Host",
     remote: str | None = "X-Forwarded-For",
     scheme: str | None = "X-Forwarded-Proto",
+    debug: bool = False,
     trusted: Iterable[str] | None = None,
     forwarded: bool = False,
-    debug: bool = False,
 ) -> None:
     """Take ``request.base``, the scheme and the client address from a reverse proxy.
 
@@ -404,31 +404,32 @@ class MonitoredHeaderMap(HeaderMap):
         self.accessed_headers: set[str] = set()
         super().__init__(*args, **kwargs)
 
-    def _seen(self, key: str) -> str:
+    def transform_key(self, key: str) -> str:  # type: ignore[override]
+        """The stored form of ``key`` (title case), remembered as looked up."""
         name = key.title()
         self.accessed_headers.add(name)
         return name
 
     def __getitem__(self, key: str) -> str:
-        return dict.__getitem__(self, self._seen(key))
+        return dict.__getitem__(self, self.transform_key(key))
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and dict.__contains__(self, self._seen(key))
+        return isinstance(key, str) and dict.__contains__(self, self.transform_key(key))
 
     def __delitem__(self, key: str) -> None:
-        dict.__delitem__(self, self._seen(key))
+        dict.__delitem__(self, self.transform_key(key))
 
     def get(self, key: str, default: Any = None, /) -> Any:
-        return dict.get(self, self._seen(key), default)
+        return dict.get(self, self.transform_key(key), default)
 
     def setdefault(self, key: str, default: str, /) -> str:
-        return dict.setdefault(self, self._seen(key), default)
+        return dict.setdefault(self, self.transform_key(key), default)
 
     def pop(self, key: str, *default: Any) -> Any:
-        return dict.pop(self, self._seen(key), *default)
+        return dict.pop(self, self.transform_key(key), *default)
 
     def elements(self, key: str) -> list[HeaderElement]:
-        self._seen(key)
+        self.transform_key(key)
         return super().elements(key)
 
 

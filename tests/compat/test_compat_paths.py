@@ -23,19 +23,58 @@ from cherrypit.testing import Client
 # (module, names) for every path of research §2 that the kernel itself provides,
 # in order of popularity.
 KERNEL_PATHS: list[tuple[str, tuple[str, ...]]] = [
-    ("cherrypit", (
-        "expose", "request", "response", "engine", "config", "tree", "tools",
-        "HTTPRedirect", "HTTPError", "NotFound", "log", "session", "url", "quickstart",
-        "serving", "Application", "Tool", "InternalRedirect", "popargs", "thread_data",
-        "__version__",
-    )),
-    ("cherrypit.process.plugins", (
-        "Monitor", "BackgroundTask", "Daemonizer", "PIDFile", "SimplePlugin", "SignalHandler",
-    )),
-    ("cherrypit._cperror", (
-        "HTTPError", "HTTPRedirect", "NotFound", "InternalRedirect", "CherryPyException",
-        "TimeoutError", "format_exc", "bare_error", "clean_headers", "get_error_page",
-    )),
+    (
+        "cherrypit",
+        (
+            "expose",
+            "request",
+            "response",
+            "engine",
+            "config",
+            "tree",
+            "tools",
+            "HTTPRedirect",
+            "HTTPError",
+            "NotFound",
+            "log",
+            "session",
+            "url",
+            "quickstart",
+            "serving",
+            "Application",
+            "Tool",
+            "InternalRedirect",
+            "popargs",
+            "thread_data",
+            "__version__",
+        ),
+    ),
+    (
+        "cherrypit.process.plugins",
+        (
+            "Monitor",
+            "BackgroundTask",
+            "Daemonizer",
+            "PIDFile",
+            "SimplePlugin",
+            "SignalHandler",
+        ),
+    ),
+    (
+        "cherrypit._cperror",
+        (
+            "HTTPError",
+            "HTTPRedirect",
+            "NotFound",
+            "InternalRedirect",
+            "CherryPyException",
+            "TimeoutError",
+            "format_exc",
+            "bare_error",
+            "clean_headers",
+            "get_error_page",
+        ),
+    ),
     ("cherrypit.dispatch", ("MethodDispatcher", "RoutesDispatcher", "Dispatcher")),
     ("cherrypit._cpdispatch", ("MethodDispatcher", "RoutesDispatcher", "Dispatcher")),
     ("cherrypit._cpreqbody", ("Part",)),
@@ -44,9 +83,17 @@ KERNEL_PATHS: list[tuple[str, tuple[str, ...]]] = [
     ("cherrypit._cplogging", ("logfmt", "LogManager")),
     ("cherrypit.process.servers", ("ServerAdapter", "wait_for_occupied_port")),
     ("cherrypit._cptree", ("Tree", "Application")),
-    ("cherrypit._cptools", (
-        "Toolbox", "Tool", "HandlerTool", "HandlerWrapperTool", "ErrorTool", "default_toolbox",
-    )),
+    (
+        "cherrypit._cptools",
+        (
+            "Toolbox",
+            "Tool",
+            "HandlerTool",
+            "HandlerWrapperTool",
+            "ErrorTool",
+            "default_toolbox",
+        ),
+    ),
     ("cherrypit.lib.reprconf", ("Parser", "unrepr", "as_dict", "modules", "attributes")),
     ("cherrypit.test.helper", ("CPWebCase",)),
     ("cherrypit._cpcompat", ("json_encode", "json_decode", "ntob", "ntou", "tonative")),
@@ -55,10 +102,16 @@ KERNEL_PATHS: list[tuple[str, tuple[str, ...]]] = [
     ("cherrypit._cpconfig", ("Config", "environments", "merge")),
     ("cherrypit._cpwsgi", ("VirtualHost", "InternalRedirector", "ExceptionTrapper")),
     ("cherrypit._helper", ("expose", "popargs", "url")),
-    ("cherrypit.lib._helpers", (
-        "file_generator", "file_generator_limited", "is_iterator", "is_closable_iterator",
-        "set_vary_header",
-    )),
+    (
+        "cherrypit.lib._helpers",
+        (
+            "file_generator",
+            "file_generator_limited",
+            "is_iterator",
+            "is_closable_iterator",
+            "set_vary_header",
+        ),
+    ),
 ]
 
 # Paths backed by plugins that may not be installed in this environment.
@@ -283,7 +336,9 @@ def test_file_generator_limited_stops_at_count() -> None:
     source = io.BytesIO(b"0123456789")
     source.seek(2)
     assert list(_helpers.file_generator_limited(source, 5, chunk_size=2)) == [
-        b"23", b"45", b"6",
+        b"23",
+        b"45",
+        b"6",
     ]
     assert list(_helpers.file_generator_limited(io.BytesIO(b"ab"), 10)) == [b"ab"]
 
@@ -356,8 +411,10 @@ def test_wsgi_virtual_host_trusts_forwarded_host_only_from_trusted_proxies() -> 
     proxied = Client(vhost, host="blog.example", remote_addr="10.0.0.1")
     assert proxied.get("/", headers=forwarded).text == "shop"
     ignoring = _cpwsgi.VirtualHost(
-        _text_app("default"), {"shop.example": _text_app("shop")},
-        use_x_forwarded_host=False, trusted_proxies=["10.0.0.1"],
+        _text_app("default"),
+        {"shop.example": _text_app("shop")},
+        use_x_forwarded_host=False,
+        trusted_proxies=["10.0.0.1"],
     )
     assert Client(ignoring, remote_addr="10.0.0.1").get("/", headers=forwarded).text == "default"
 

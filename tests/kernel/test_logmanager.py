@@ -265,9 +265,9 @@ def test_wsgi_handler_writes_to_the_request_error_stream(make_log):
 def test_wsgi_error_handler_without_environ_drops_records():
     record = logging.LogRecord("x", logging.ERROR, __file__, 1, "lost", None, None)
     logmanager.WSGIErrorHandler().emit(record)
-    logmanager.WSGIErrorHandler(lambda: None).emit(record)
+    logmanager.WSGIErrorHandler(environ_getter=lambda: None).emit(record)
     stream = io.StringIO()
-    handler = logmanager.WSGIErrorHandler(lambda: {"wsgi.errors": stream})
+    handler = logmanager.WSGIErrorHandler(environ_getter=lambda: {"wsgi.errors": stream})
     handler.setFormatter(logmanager.logfmt)
     handler.emit(record)
     assert stream.getvalue() == "lost\n"

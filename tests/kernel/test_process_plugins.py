@@ -747,4 +747,6 @@ def test_process_package_reexports_its_modules() -> None:
     assert cherrypit.process.wspbus.Bus is Bus
     assert cherrypit.process.plugins is plugins
     assert cherrypit.process.servers is servers
-    assert not hasattr(cherrypit.process, "bus")
+    # As in CherryPy, the package's and wspbus's ``bus`` is the site engine, not a second bus.
+    assert cherrypit.process.bus is cherrypit.engine
+    assert cherrypit.process.wspbus.bus is cherrypit.engine

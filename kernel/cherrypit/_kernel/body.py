@@ -117,6 +117,17 @@ class Entity:
     max_fields: int | None = 1000
     #: Largest header block of one multipart part, in bytes (None: no limit).
     max_part_header_size: int | None = 16384
+    # Set by each instance; ``None`` on the class, as CherryPy documents them.
+    #: The stream the entity is read from.
+    fp: Any = None
+    #: The entity's headers (the request's, or the part's own).
+    headers: HeaderMap = None  # type: ignore[assignment]
+    #: Values a processor pulled out of the entity.
+    params: dict[str, Any] = None  # type: ignore[assignment]
+    #: Parts of a multipart entity.
+    parts: list[Part] | None = None
+    #: The media type, a :class:`HeaderElement` (``.value``, ``.params``).
+    content_type: HeaderElement = None  # type: ignore[assignment]
 
     def __init__(
         self,
@@ -126,19 +137,14 @@ class Entity:
         parts: list[Part] | None = None,
     ) -> None:
         self.processors = dict(self.processors)
-        #: The stream the entity is read from.
-        self.fp: Any = fp
-        #: The entity's headers (the request's, or the part's own).
+        self.fp = fp
         self.headers = headers
-        #: Values a processor pulled out of the entity.
-        self.params: dict[str, Any] = {} if params is None else params
-        #: Parts of a multipart entity.
-        self.parts: list[Part] | None = [] if parts is None else parts
+        self.params = {} if params is None else params
+        self.parts = [] if parts is None else parts
         self._limits: _Limits | None = None
 
         elements = headers.elements("Content-Type")
-        #: The media type, a :class:`HeaderElement` (``.value``, ``.params``).
-        self.content_type: HeaderElement = (
+        self.content_type = (
             elements[0] if elements else HeaderElement.from_str(self.default_content_type)
         )
         declared = self.content_type.params.get("charset")
@@ -308,10 +314,11 @@ class Part(Entity):
     default_content_type = "text/plain"
     #: Largest body kept in memory; bigger parts go to :meth:`make_file`.
     maxrambytes: int = 1000
+    #: The delimiter (``--`` + boundary) that ends this part (``None`` on the class).
+    boundary: bytes | None = None
 
     def __init__(self, fp: Any, headers: HeaderMap, boundary: bytes | None) -> None:
         super().__init__(fp, headers)
-        #: The delimiter (``--`` + boundary) that ends this part.
         self.boundary = boundary
         self.file = None
         self.value = None

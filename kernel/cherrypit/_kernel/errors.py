@@ -14,12 +14,13 @@ import json
 import sys
 import traceback as _traceback
 import urllib.parse
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from cherrypit._kernel import serving
 from cherrypit._kernel.headers import header_elements
 from cherrypit._kernel.httputil import valid_status
+from cherrypit._kernel.version import VERSION
 
 __all__ = [
     "CherryPyException",
@@ -34,8 +35,6 @@ __all__ = [
     "format_exc",
     "get_error_page",
 ]
-
-VERSION = "0.1.0"
 
 
 class CherryPyException(Exception):
@@ -73,6 +72,17 @@ def _default_redirect_status() -> int:
     return 303 if serving.current().request.protocol >= (1, 1) else 302
 
 
+class _ClassProperty:
+    """A read-only property that also answers on the class (``HTTPRedirect.default_status``)."""
+
+    def __init__(self, getter: Callable[[], int]) -> None:
+        self.getter = getter
+        self.__doc__ = getter.__doc__
+
+    def __get__(self, obj: object, objtype: type | None = None) -> int:
+        return self.getter()
+
+
 _REDIRECT_MESSAGES = {
     300: "This resource can be found at ",
     301: "This resource has permanently moved to ",
@@ -95,6 +105,10 @@ class HTTPRedirect(CherryPyException):
     """
 
     encoding = "utf-8"
+    #: The absolute target URLs (``None`` on the class).
+    urls: list[str] = None  # type: ignore[assignment]
+    #: The status of a redirect made without one: 303, or 302 for HTTP/1.0 clients.
+    default_status = _ClassProperty(_default_redirect_status)
 
     def __init__(
         self, urls: str | Iterable[str], status: int | None = None, encoding: str | None = None
@@ -106,22 +120,21 @@ class HTTPRedirect(CherryPyException):
             urls = urls.decode(encoding or self.encoding)
         if isinstance(urls, str):
             urls = [urls]
-        self.urls: list[str] = [
-            urllib.parse.urljoin(base, str(u).translate(_STRIP_CONTROL)) for u in urls
-        ]
+        self.urls = [urllib.parse.urljoin(base, str(u).translate(_STRIP_CONTROL)) for u in urls]
         code = _default_redirect_status() if status is None else int(status)
         if not 300 <= code <= 399:
             raise ValueError("status must be between 300 and 399.")
-        self.status = code
+        self.code = code
         super().__init__(self.urls, code)
 
     @property
-    def code(self) -> int:
-        return self.status
+    def status(self) -> int:
+        """The integer redirect status (the same as :attr:`code`)."""
+        return self.code
 
-    @classmethod
-    def default_status(cls) -> int:  # pragma: no cover - CherryPy compat accessor
-        return _default_redirect_status()
+    @status.setter
+    def status(self, value: int) -> None:
+        self.code = value
 
     def set_response(self) -> None:
         """Write this redirect into the current response."""
@@ -212,6 +225,14 @@ class HTTPError(CherryPyException):
     ``status`` is an int or a string such as ``"418 Short and Stout"``; ``message``
     replaces the default description on the page (it is HTML-escaped).
     """
+
+    # Set by each instance; ``None`` on the class, as CherryPy documents them.
+    #: The status as given (an int or ``"code reason"``).
+    status: int | str = None  # type: ignore[assignment]
+    #: The integer status code.
+    code: int = None  # type: ignore[assignment]
+    #: The reason phrase.
+    reason: str = None  # type: ignore[assignment]
 
     def __init__(self, status: int | str = 500, message: str | None = None) -> None:
         self.status = status

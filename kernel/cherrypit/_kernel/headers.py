@@ -291,6 +291,21 @@ class HeaderMap(dict[str, str]):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({dict.__repr__(self)})"
 
+    @staticmethod
+    def transform_key(key: str) -> str:
+        """The form ``key`` is stored under: title case."""
+        return key.title()
+
+    def matching_key_for(self, key: str) -> str:
+        """The stored key that ``key`` (in any letter case) names.
+
+        :raises KeyError: when there is none.
+        """
+        stored = key.title()
+        if not dict.__contains__(self, stored):
+            raise KeyError(key)
+        return stored
+
     def __getitem__(self, key: str) -> str:
         return dict.__getitem__(self, key.title())
 

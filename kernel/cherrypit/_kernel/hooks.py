@@ -12,7 +12,7 @@ code attaches a hook at run time (``request.hooks.attach`` from inside a request
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, ItemsView, Iterable, Iterator, KeysView, ValuesView
 from typing import Any
 
 from cherrypit._kernel.errors import HTTPError, HTTPRedirect, InternalRedirect
@@ -65,7 +65,11 @@ _EMPTY: tuple[Hook, ...] = ()
 
 
 class HookMap:
-    """The hooks of one request, by point; copy-on-write over a shared, sorted plan."""
+    """The hooks of one request, by point; copy-on-write over a shared, sorted plan.
+
+    It answers the ``dict`` methods CherryPy's ``HookMap`` (a ``dict`` subclass)
+    has; those that change it copy the shared plan first.
+    """
 
     __slots__ = ("_owned", "_points")
 
@@ -105,11 +109,61 @@ class HookMap:
     def __contains__(self, point: object) -> bool:
         return point in self._points
 
-    def keys(self) -> Iterable[str]:
+    def __setitem__(self, point: str, hooks: Any) -> None:
+        self._own()
+        self._points[point] = hooks
+
+    def __delitem__(self, point: str) -> None:
+        self._own()
+        del self._points[point]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._points)
+
+    def __len__(self) -> int:
+        return len(self._points)
+
+    def keys(self) -> KeysView[str]:
         return self._points.keys()
 
-    def get(self, point: str) -> tuple[Hook, ...] | list[Hook]:
-        return self._points.get(point, _EMPTY)  # type: ignore[no-any-return]
+    def values(self) -> ValuesView[Any]:
+        return self._points.values()
+
+    def items(self) -> ItemsView[str, Any]:
+        return self._points.items()
+
+    def get(self, key: str, default: Any = _EMPTY) -> Any:
+        """The hooks at point ``key``, or ``default`` (no hooks) for an unknown point."""
+        return self._points.get(key, default)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        self._own()
+        return self._points.setdefault(key, default)
+
+    def pop(self, key: str, *default: Any) -> Any:
+        self._own()
+        return self._points.pop(key, *default)
+
+    def popitem(self) -> tuple[str, Any]:
+        self._own()
+        return self._points.popitem()
+
+    def update(self, other: Any = (), /, **kwargs: Any) -> None:
+        self._own()
+        self._points.update(other, **kwargs)
+
+    def clear(self) -> None:
+        self._points = {}
+        self._owned = True
+
+    @classmethod
+    def fromkeys(cls, iterable: Iterable[str], value: Any = None) -> HookMap:
+        """A map with the points in ``iterable``; each starts empty unless ``value`` is given."""
+        if value is None:
+            return cls(iterable)
+        new = cls()
+        new._points = dict.fromkeys(iterable, value)
+        return new
 
     def copy(self) -> HookMap:
         new = HookMap()

@@ -16,6 +16,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote_plus
 
+from cherrypit._kernel.headers import _DELETE_CONTROLS, _Q_SEPARATOR
 from cherrypit._kernel.headers import AcceptElement as AcceptElement
 from cherrypit._kernel.headers import HeaderElement as HeaderElement
 from cherrypit._kernel.headers import HeaderMap as HeaderMap
@@ -24,7 +25,9 @@ from cherrypit._kernel.headers import decode_TEXT_maybe as decode_TEXT_maybe
 from cherrypit._kernel.headers import header_elements as header_elements
 
 __all__ = [
+    "RE_HEADER_SPLIT",
     "AcceptElement",
+    "CaseInsensitiveDict",
     "HTTPDate",
     "HeaderElement",
     "HeaderMap",
@@ -34,14 +37,29 @@ __all__ = [
     "decode_TEXT_maybe",
     "get_ranges",
     "header_elements",
+    "header_translate_deletechars",
+    "header_translate_table",
+    "image_map_pattern",
     "parse_http_date",
     "parse_query_string",
     "protocol_from_http",
+    "q_separator",
     "response_codes",
     "urljoin",
     "urljoin_bytes",
     "valid_status",
 ]
+
+
+#: CherryPy's base of ``HeaderMap``: cherrypit has one title-cased dict, not two.
+CaseInsensitiveDict = HeaderMap
+#: A comma outside double quotes: where a list-valued header splits into elements.
+RE_HEADER_SPLIT = re.compile(r',(?=(?:[^"]*"[^"]*")*[^"]*$)')
+#: ``; q=`` between a media range and its quality, in ``Accept``-like headers.
+q_separator = _Q_SEPARATOR
+#: ``bytes.translate`` arguments that strip control characters from header output.
+header_translate_table = None
+header_translate_deletechars = _DELETE_CONTROLS
 
 
 # --------------------------------------------------------------------------- statuses
@@ -213,6 +231,8 @@ def get_ranges(headervalue: str | None, content_length: int) -> list[tuple[int, 
 
 # Bounded: Python refuses int() of very long digit strings (and no image is that big).
 _IMAGE_MAP = re.compile(r"([0-9]{1,9}),([0-9]{1,9})")
+#: The ``x,y`` query string a browser sends for a click on a server-side image map.
+image_map_pattern = _IMAGE_MAP
 
 
 def parse_query_string(
@@ -308,9 +328,11 @@ class SanitizedHost(str):
     """
 
     raw: str
+    #: The characters removed.
+    dangerous = _HOST_CONTROLS
 
     def __new__(cls, raw: str) -> SanitizedHost:
-        clean = _HOST_CONTROLS.sub("", raw)
+        clean = cls.dangerous.sub("", raw)
         if clean == raw:
             return raw  # type: ignore[return-value]
         instance = super().__new__(cls, clean)

@@ -104,21 +104,32 @@ def _header(headers: Any, name: str, default: str) -> str:
     return default if value is None else str(value)
 
 
+def _serving_environ() -> MutableMapping[str, Any] | None:
+    from cherrypit._kernel import serving
+
+    environ: MutableMapping[str, Any] | None = getattr(
+        serving.current().request, "wsgi_environ", None
+    )
+    return environ
+
+
 class WSGIErrorHandler(logging.Handler):
     """A handler that writes records to the ``wsgi.errors`` stream of the current request.
 
+    :param level: the handler's level, as for any :class:`logging.Handler`.
     :param environ_getter: a zero-argument callable returning the WSGI environ being
-        served, or ``None`` outside a request.  Without one (or outside a request) records
-        are dropped, since there is no stream to write to.
+        served, or ``None`` outside a request; by default the environ of the request
+        the current thread serves.  Outside a request records are dropped, since there
+        is no stream to write to.
     """
 
     def __init__(
         self,
-        environ_getter: Callable[[], MutableMapping[str, Any] | None] | None = None,
         level: int = logging.NOTSET,
+        environ_getter: Callable[[], MutableMapping[str, Any] | None] | None = None,
     ) -> None:
         super().__init__(level)
-        self.environ_getter = environ_getter
+        self.environ_getter = environ_getter or _serving_environ
 
     def _stream(self) -> IO[str] | None:
         if self.environ_getter is None:
@@ -178,22 +189,28 @@ class LogManager:
     # Every live manager, so that a new factory reaches handlers made before it.
     _instances: ClassVar[weakref.WeakSet[LogManager]] = weakref.WeakSet()
 
+    # Set by each instance; ``None`` on the class, as CherryPy documents them.
+    #: The owning application's id, or ``None`` for the site-wide manager.
+    appid: str | int | None = None
+    #: The first segment of the logger names.
+    logger_root: str = None  # type: ignore[assignment]
+    #: The :class:`logging.Logger` for error (and other application) messages.
+    error_log: logging.Logger = None  # type: ignore[assignment]
+    #: The :class:`logging.Logger` for access lines.
+    access_log: logging.Logger = None  # type: ignore[assignment]
+
     def __init__(
         self,
         appid: str | int | None = None,
         logger_root: str = "cherrypy",
         source: RequestSource | None = None,
     ) -> None:
-        #: The owning application's id, or ``None`` for the site-wide manager.
         self.appid = appid
-        #: The first segment of the logger names.
         self.logger_root = logger_root
         #: Where :meth:`access` finds the request and response it logs.
         self.source = source
         suffix = "" if appid is None else f".{appid}"
-        #: The :class:`logging.Logger` for error (and other application) messages.
         self.error_log = logging.getLogger(f"{logger_root}.error{suffix}")
-        #: The :class:`logging.Logger` for access lines.
         self.access_log = logging.getLogger(f"{logger_root}.access{suffix}")
         for log in (self.error_log, self.access_log):
             log.setLevel(logging.INFO)
@@ -429,7 +446,9 @@ class LogManager:
     def wsgi(self, enable: bool) -> None:
         handler = self._builtin(self.error_log, "wsgi")
         if enable and handler is None:
-            self._add(self.error_log, WSGIErrorHandler(self._current_environ), "wsgi")
+            self._add(
+                self.error_log, WSGIErrorHandler(environ_getter=self._current_environ), "wsgi"
+            )
         elif not enable and handler is not None:
             self.error_log.removeHandler(handler)
 

@@ -28,6 +28,7 @@ from cherrypit._kernel.headers import HeaderMap, decode_TEXT_maybe
 from cherrypit._kernel.hooks import HookMap
 from cherrypit._kernel.httputil import Host, SanitizedHost, parse_query_string, valid_status
 from cherrypit._kernel.proxy import apply_forwarded
+from cherrypit._kernel.version import VERSION
 
 if TYPE_CHECKING:
     from cherrypit._kernel.tree import Application
@@ -511,7 +512,7 @@ class _LazyResponseCookie:
         obj.__dict__["cookie"] = value
 
 
-SERVER_HEADER = "cherrypit/0.1.0"
+SERVER_HEADER = f"cherrypit/{VERSION}"
 
 
 class Response:

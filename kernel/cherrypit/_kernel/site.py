@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from cherrypit._kernel import pluginmanager, serving
@@ -53,43 +53,119 @@ def _current_pair() -> tuple[Any, Any]:
 class Checker:
     """Start-up sanity checks of the config (``checker.on``, on by default).
 
-    Warnings, not errors: site-wide keys placed in an application's path sections,
-    path sections that repeat the mount point, and relative static directories.
+    Warnings, not errors.  Calling the checker runs every ``check_*`` method; as in
+    CherryPy, one check is turned off by setting its name to ``None``
+    (``cherrypit.checker.check_static_paths = None``, or ``checker.check_static_paths``
+    in config).
     """
 
     on = True
+    #: Namespaces of the application's own (``myapp.key = value``): never refused as a
+    #: misspelling of a known one.  Extend it before the config is read.
+    extra_config_namespaces: list[str] = []
+    #: Keys of old CherryPy releases that no longer do anything → the key that does
+    #: (``None``: nothing replaces it).
+    obsolete: dict[str, str | None] = {
+        "server.default_content_type": "tools.response_headers.headers",
+        "log_access_file": "log.access_file",
+        "log_config_options": None,
+        "log_file": "log.error_file",
+        "log_file_not_found": None,
+        "log_request_headers": "tools.log_headers.on",
+        "log_to_screen": "log.screen",
+        "show_tracebacks": "request.show_tracebacks",
+        "throw_errors": "request.throw_errors",
+    }
+    #: Keys that still work but are going away → their replacement.
+    deprecated: dict[str, str] = {}
     _SITE_ONLY = ("engine", "server", "tree", "checker", "plugins")
 
     def __call__(self) -> None:
         if not self.on:
             return
+        for name in sorted(dir(self)):
+            if name.startswith("check_"):
+                check = getattr(self, name)
+                if callable(check):
+                    check()
+
+    @staticmethod
+    def _path_sections() -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """``(script_name, section, values)`` for each path section of each application."""
         for script_name, app in tree.apps.items():
             cfg = getattr(app, "config", None)
             if not isinstance(cfg, dict):
                 continue
             for section, values in cfg.items():
-                if not section.startswith("/") or not isinstance(values, dict):
-                    continue
-                site_keys = [k for k in values if k.split(".", 1)[0] in self._SITE_ONLY]
-                if site_keys:
+                if section.startswith("/") and isinstance(values, dict):
+                    yield script_name, section, values
+
+    def check_site_config_entries_in_app_config(self) -> None:
+        """Warn about site-wide keys in an application's path sections (no effect there)."""
+        for script_name, section, values in self._path_sections():
+            site_keys = [k for k in values if k.split(".", 1)[0] in self._SITE_ONLY]
+            if site_keys:
+                self._warn(
+                    f"The application mounted at {script_name!r} has site-wide settings "
+                    f"in its [{section}] section, where they have no effect: "
+                    f"{', '.join(sorted(site_keys))}. Use cherrypit.config.update()."
+                )
+
+    def check_app_config_entries_dont_start_with_script_name(self) -> None:
+        """Warn about sections that repeat the mount point (sections are relative to it)."""
+        for script_name, section, _values in self._path_sections():
+            if script_name and section.startswith(script_name + "/"):
+                self._warn(
+                    f"The application mounted at {script_name!r} has a section "
+                    f"[{section}] that starts with its own mount point; sections are "
+                    "relative to the mount point."
+                )
+
+    def check_compatibility(self) -> None:
+        """Warn about :attr:`obsolete` and :attr:`deprecated` keys, site-wide and per path."""
+        sections: list[tuple[str, Any]] = [("global", config)]
+        sections += [(section, values) for _, section, values in self._path_sections()]
+        for section, values in sections:
+            for key in values:
+                if key in self.obsolete:
+                    replacement = self.obsolete[key]
+                    hint = f"; use {replacement!r} instead" if replacement else ""
+                    self._warn(f"[{section}] {key!r} is obsolete and has no effect{hint}.")
+                elif key in self.deprecated:
+                    self._warn(f"[{section}] {key!r} is deprecated; use {self.deprecated[key]!r}.")
+
+    def check_app_config_brackets(self) -> None:
+        """Warn about ``"[/path]"`` section names: the brackets belong to config files only."""
+        for script_name, app in tree.apps.items():
+            cfg = getattr(app, "config", None)
+            if not isinstance(cfg, dict):
+                continue
+            for section in cfg:
+                if isinstance(section, str) and section.startswith("[") and section.endswith("]"):
                     self._warn(
-                        f"The application mounted at {script_name!r} has site-wide settings "
-                        f"in its [{section}] section, where they have no effect: "
-                        f"{', '.join(sorted(site_keys))}. Use cherrypit.config.update()."
+                        f"The application mounted at {script_name!r} has the config section "
+                        f"{section!r}: in a dict, write the path without brackets "
+                        f"({section[1:-1]!r})."
                     )
-                if script_name and section.startswith(script_name + "/"):
-                    self._warn(
-                        f"The application mounted at {script_name!r} has a section "
-                        f"[{section}] that starts with its own mount point; sections are "
-                        "relative to the mount point."
-                    )
-                static_dir = values.get("tools.staticdir.dir")
-                root = values.get("tools.staticdir.root")
-                if isinstance(static_dir, str) and not os.path.isabs(static_dir) and not root:
-                    self._warn(
-                        f"[{section}] tools.staticdir.dir {static_dir!r} is relative and no "
-                        "tools.staticdir.root is set; it will not be found."
-                    )
+
+    def check_localhost(self) -> None:
+        """Warn about ``server.socket_host = 'localhost'``: it may mean IPv4 or IPv6."""
+        if config.get("server.socket_host") == "localhost":
+            self._warn(
+                "server.socket_host is 'localhost', which may resolve to an IPv4 or an "
+                "IPv6 address depending on the system; use '127.0.0.1' or '::1'."
+            )
+
+    def check_static_paths(self) -> None:
+        """Warn about a relative ``tools.staticdir.dir`` with no ``tools.staticdir.root``."""
+        for _script_name, section, values in self._path_sections():
+            static_dir = values.get("tools.staticdir.dir")
+            root = values.get("tools.staticdir.root")
+            if isinstance(static_dir, str) and not os.path.isabs(static_dir) and not root:
+                self._warn(
+                    f"[{section}] tools.staticdir.dir {static_dir!r} is relative and no "
+                    "tools.staticdir.root is set; it will not be found."
+                )
 
     @staticmethod
     def _warn(message: str) -> None:
@@ -219,6 +295,8 @@ def make_app_log(app: Application) -> LogManager:
 
 
 def _on_unknown_namespace(ns: str) -> bool:
+    if ns in checker.extra_config_namespaces:
+        return True
     pluginmanager.ensure_loaded()
     return ns in config.namespaces
 

@@ -295,8 +295,11 @@ class Application:
 class Tree:
     """Mount points → applications; the site's WSGI callable (``cherrypit.tree``)."""
 
+    #: Mount point (script name) → application; each tree has its own.
+    apps: dict[str, Any] = {}
+
     def __init__(self) -> None:
-        self.apps: dict[str, Any] = {}
+        self.apps = {}
         self._single: Any = None
 
     def mount(

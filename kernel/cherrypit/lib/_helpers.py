@@ -71,6 +71,9 @@ class file_generator:  # CherryPy's public name (a lower-case class)
         self.close()
         raise StopIteration
 
+    #: The Python 2 spelling, still called by old code.
+    next = __next__
+
     def close(self) -> None:
         """Close the underlying file (a server calls this when it is done with the body)."""
         close = getattr(self.input, "close", None)

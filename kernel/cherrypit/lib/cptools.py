@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+# The kernel's, not the plugin's: available even with the plugin disabled.
+from cherrypit._cpcompat import text_or_bytes as text_or_bytes
 from cherrypit._kernel.pluginmanager import plugin_module
 
 if TYPE_CHECKING:

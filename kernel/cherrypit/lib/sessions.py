@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from cherrypit_sessions.api import close as close
     from cherrypit_sessions.api import expire as expire
     from cherrypit_sessions.api import init as init
+    from cherrypit_sessions.api import missing as missing
     from cherrypit_sessions.api import save as save
     from cherrypit_sessions.api import set_response_cookie as set_response_cookie
 
@@ -27,6 +28,7 @@ __all__ = [
     "close",
     "expire",
     "init",
+    "missing",
     "save",
     "set_response_cookie",
 ]

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+from cherrypit._cpcompat import text_or_bytes as text_or_bytes
 from cherrypit.process.wspbus import Bus, states
 
 if TYPE_CHECKING:
@@ -50,6 +51,9 @@ class SimplePlugin:
     the method of the same name, if this object has one.  A ``priority``
     attribute on the method sets its priority.
     """
+
+    #: The bus this plugin listens to, usually ``cherrypit.engine`` (``None`` on the class).
+    bus: Bus = None  # type: ignore[assignment]
 
     def __init__(self, bus: Bus) -> None:
         self.bus = bus
@@ -87,10 +91,12 @@ class SignalHandler:
 
     #: Signal number -> canonical name, for every signal of this platform.
     signals: dict[int, str] = {int(sig): sig.name for sig in _signal.Signals}
+    #: Signal name -> bus listener; each instance starts from its own defaults.
+    handlers: dict[str, Callable[..., Any]] = {}
 
     def __init__(self, bus: Bus) -> None:
         self.bus = bus
-        self.handlers: dict[str, Callable[..., Any]] = {
+        self.handlers = {
             "SIGTERM": self.bus.exit,
             "SIGHUP": self.handle_SIGHUP,
             "SIGUSR1": self.bus.graceful,
@@ -511,6 +517,8 @@ class Monitor(SimplePlugin):
 
     #: The :class:`BackgroundTask` running the callback, while started.
     thread: BackgroundTask | None = None
+    #: What runs every :attr:`frequency` seconds (``None`` on the class).
+    callback: Callable[[], Any] = None  # type: ignore[assignment]
 
     def __init__(
         self,
@@ -586,9 +594,11 @@ class ThreadManager(SimplePlugin):
     the bus stops.
     """
 
+    #: Thread ident -> index (1, 2, ...): idents can be reused, indexes are not.
+    threads: dict[int, int] = None  # type: ignore[assignment]
+
     def __init__(self, bus: Bus) -> None:
-        #: Thread ident -> index (1, 2, ...): idents can be reused, indexes are not.
-        self.threads: dict[int, int] = {}
+        self.threads = {}
         self._lock = threading.Lock()
         self._next_index = 1
         super().__init__(bus)

@@ -15,7 +15,7 @@ run in priority order (lower first), and a failing listener never keeps the
 others on its channel from running.
 
 The kernel builds the global ``engine`` as a subclass; this module creates no
-bus of its own.
+bus of its own: its ``bus`` attribute is that engine, looked up on first access.
 """
 
 from __future__ import annotations
@@ -51,12 +51,12 @@ _startup_cwd = os.getcwd()
 try:
     import fcntl  # noqa: F401  (only its presence matters: POSIX close-on-exec)
 except ImportError:  # pragma: no cover - Windows
-    _max_files = 0
+    max_files = 0
 else:
     try:
-        _max_files = os.sysconf("SC_OPEN_MAX")
+        max_files = os.sysconf("SC_OPEN_MAX")
     except (AttributeError, ValueError, OSError):  # pragma: no cover
-        _max_files = 1024
+        max_files = 1024
 
 
 class ChannelFailures(Exception):
@@ -145,7 +145,7 @@ class Bus:
     #: Set by :meth:`restart`: :meth:`block` re-executes the process once it is done.
     execv = False
     #: Highest file descriptor marked close-on-exec before re-executing (0: don't).
-    max_cloexec_files: int = _max_files
+    max_cloexec_files: int = max_files
 
     def __init__(self) -> None:
         self.execv = False
@@ -514,3 +514,12 @@ class Bus:
             except OSError:
                 continue
         return range(3, self.max_cloexec_files)  # pragma: no cover
+
+
+def __getattr__(name: str) -> Any:
+    if name == "bus":
+        # The site engine is built from this module, so it is looked up, not imported.
+        from cherrypit._kernel import site
+
+        return site.engine
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -96,7 +96,7 @@ def test_json_page(client):
     apps = data["CherryPy Applications"]
     assert apps["Total Requests"] == 1
     assert isinstance(apps["Uptime"], float)
-    assert apps["Server Version"] == cherrypit.__version__
+    assert apps["Server Version"] == cherrypit.VERSION
 
 
 def test_html_page_escapes(client, app_stats):
