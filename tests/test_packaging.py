@@ -55,7 +55,8 @@ class Root:
 
     @cherrypit.expose
     def where(self):
-        return "\\n".join([cherrypit.__file__, cherrypit_server.__file__, version("cherrypit")])
+        found = [cherrypit.__file__, cherrypit_server.__file__]
+        return "\\n".join([*found, cherrypit.VERSION, version("cherrypit")])
 """
 
 
@@ -295,10 +296,10 @@ def test_the_wheel_installed_in_a_new_virtualenv_serves_http(
         assert _get(port, "/") == (200, "served from the wheel")
         status, where = _get(port, "/where")
         assert status == 200
-        kernel_file, server_file, version = where.splitlines()
+        kernel_file, server_file, version, metadata_version = where.splitlines()
         assert Path(kernel_file).is_relative_to(site_packages), kernel_file
         assert Path(server_file).is_relative_to(site_packages), server_file
-        assert version == VERSION
+        assert version == metadata_version == VERSION
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
         assert proc.returncode == 0, err
