@@ -39,6 +39,11 @@ def _require(condition: bool, message: str) -> None:
     pytest.skip(message)
 
 
+def _replaced(exc: Exception) -> bool:
+    """Is this chromedriver's error for a node of a page that has just been replaced?"""
+    return "does not belong to the document" in str(exc)
+
+
 def _find_binary(*names: str) -> str | None:
     for name in names:
         found = shutil.which(name)
@@ -77,14 +82,43 @@ class Browser:
             field.clear()
             field.send_keys(value)
 
-    def submit(self, css: str = 'main button[type="submit"]') -> None:
-        """Click and wait for the next page (the old one goes stale)."""
-        from selenium.webdriver.support import expected_conditions as ec
+    def click(self, css: str) -> None:
+        """Click the element like a user does (a real mouse event through the driver)."""
+        from selenium.common.exceptions import WebDriverException
+
+        try:
+            self.find(css).click()
+        except WebDriverException as exc:
+            # chromedriver looks at the clicked node again after the click; when the click
+            # already replaced the page, that look fails.  The click happened: callers wait
+            # for the next page, and fail there if there is none.
+            if not _replaced(exc):
+                raise
+
+    def follow(self, css: str = 'main button[type="submit"]') -> None:
+        """Click a link or submit button and wait for the next page (the old one goes stale)."""
+        from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
         from selenium.webdriver.support.ui import WebDriverWait
 
         page = self.find("html")
-        self.find(css).click()
-        WebDriverWait(self.driver, WAIT, poll_frequency=POLL).until(ec.staleness_of(page))
+
+        def gone(_driver: Any) -> bool:
+            try:
+                page.is_enabled()
+            except StaleElementReferenceException:
+                return True
+            except WebDriverException as exc:
+                if _replaced(exc):
+                    return True
+                raise
+            return False
+
+        self.click(css)
+        WebDriverWait(self.driver, WAIT, poll_frequency=POLL).until(gone)
+
+    def submit(self, css: str = 'main button[type="submit"]') -> None:
+        """Send the form of the page with its submit button; wait for the answer."""
+        self.follow(css)
 
     def path(self) -> str:
         url: str = self.driver.current_url
@@ -180,7 +214,7 @@ def test_a_visitor_goes_through_the_whole_application(browser: Browser, tmp_path
     browser.shot("01-home")
 
     # Sign-up, with one mistake first.
-    browser.find('a.button[href$="/signup"]').click()
+    browser.follow('a.button[href$="/signup"]')
     browser.find('input[name="username"]')
     browser.fill({"username": "olive", "password": PASSWORD, "confirm": "something else"})
     browser.submit()
@@ -193,7 +227,7 @@ def test_a_visitor_goes_through_the_whole_application(browser: Browser, tmp_path
     browser.shot("03-notes-empty")
 
     # Create a note with an attachment.
-    browser.find('.page-head a[href$="/notes/new"]').click()
+    browser.follow('.page-head a[href$="/notes/new"]')
     browser.find('input[name="title"]')
     upload = tmp_path / "packing-list.txt"
     upload.write_text("tent\nstove\nmap\n", encoding="utf-8")
@@ -207,11 +241,11 @@ def test_a_visitor_goes_through_the_whole_application(browser: Browser, tmp_path
     browser.shot("05-note-view")
 
     # Download the attachment.
-    browser.find(".attachment__link").click()
+    browser.click(".attachment__link")  # a download: the page stays
     assert _wait_for_file(browser.downloads / "packing-list.txt") == upload.read_bytes()
 
     # Edit it.
-    browser.find('a[href$="/edit"]').click()
+    browser.follow('a[href$="/edit"]')
     browser.find('input[name="title"]')
     browser.fill({"title": ""})
     browser.submit()
@@ -235,10 +269,10 @@ def test_a_visitor_goes_through_the_whole_application(browser: Browser, tmp_path
     browser.shot("06-notes-list")
 
     # Delete one: the page asks first.
-    browser.find(".note-card__link").click()
+    browser.follow(".note-card__link")
     assert browser.text("h1") == "Books to read"
     page = browser.find("html")
-    browser.find(".button--danger").click()
+    browser.click(".button--danger")
     alert = WebDriverWait(browser.driver, WAIT, poll_frequency=POLL).until(ec.alert_is_present())
     assert alert.text == "Delete “Books to read”? This cannot be undone."
     alert.accept()
