@@ -26,7 +26,10 @@ if TYPE_CHECKING:
 
 PROJECT = "cherrypit"
 
+#: Marks the functions of this module as the plugin contract (cherrypit's own use).
 hookspec = pluggy.HookspecMarker(PROJECT)
+#: Marks a plugin's function as the implementation of the hook of the same name:
+#: ``@hookimpl`` above ``def cherrypit_register_tools(toolbox): ...``.
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
 #: A config namespace handler: called with ``(key_without_namespace, value)`` for each
