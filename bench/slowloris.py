@@ -125,7 +125,11 @@ def main() -> None:
         framework = line[1] if len(line) > 1 else "?"
         stop = threading.Event()
         threads = [
-            threading.Thread(target=attacker, args=(port, args.body_length if args.body else 0, stop), daemon=True)
+            threading.Thread(
+                target=attacker,
+                args=(port, args.body_length if args.body else 0, stop),
+                daemon=True,
+            )
             for _ in range(args.connections)
         ]
         for t in threads:
@@ -146,7 +150,9 @@ def main() -> None:
           f"({share:.1f}%) during {args.connections} slow connections "
           f"({'body' if args.body else 'head'})")
     print(json.dumps({
-        "framework": framework, "connections": args.connections, "mode": "body" if args.body else "head",
+        "framework": framework,
+        "connections": args.connections,
+        "mode": "body" if args.body else "head",
         "answered": answered, "sent": len(results), "percent": round(share, 1),
     }))
 

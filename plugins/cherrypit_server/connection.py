@@ -288,7 +288,7 @@ class Connection(cheroot.server.HTTPConnection):
             if not reader.request_ready():
                 if reader.eof:
                     # A partial request then the end: cheroot answers that with 400.
-                    return bool(reader.buffered) and super().communicate()
+                    return bool(reader.buffered) and super().communicate()  # type: ignore[no-untyped-call]
                 server = self.server
                 if reader.waiting_too_long(
                     server.request_head_timeout,
@@ -298,7 +298,7 @@ class Connection(cheroot.server.HTTPConnection):
                     self._answer_slow_request()
                     return False
                 return True
-        keep = super().communicate()
+        keep = super().communicate()  # type: ignore[no-untyped-call]
         if keep and reader.buffered:
             # Bytes of the next (pipelined) request: its deadline starts now.
             reader.head_started = time.monotonic()

@@ -34,6 +34,10 @@ _CHUNK_SIZE_LINE = re.compile(rb"([0-9A-Fa-f]{1,16})[ \t]*(?:;[^\x00-\x08\x0a-\x
 _MAX_CHUNK_SIZE_LINE = 4096
 _MAX_TRAILER_LINE = 65536
 _DIGITS = re.compile(rb"[0-9]+")
+# cheroot's own list of headers whose repeats are joined with commas (not in its stubs).
+_COMMA_SEPARATED: frozenset[bytes] = frozenset(
+    cheroot.server.comma_separated_headers  # type: ignore[attr-defined]
+)
 
 
 class MalformedBody(ValueError):
@@ -65,7 +69,7 @@ class StrictHeaderReader(cheroot.server.HeaderReader):
                 if name is None:
                     raise ValueError("The header block starts with a folded (continuation) line.")
                 value = _checked_value(line)
-                if self._allow_header(name):
+                if self._allow_header(name):  # type: ignore[attr-defined]
                     existing = hdict.get(name)
                     hdict[name] = existing + b" " + value if existing else value
                 continue
@@ -75,8 +79,8 @@ class StrictHeaderReader(cheroot.server.HeaderReader):
             if not _FIELD_NAME.fullmatch(raw_name):
                 raise ValueError(f"Illegal header name {raw_name[:64]!r}.")
             value = _checked_value(raw_value)
-            name = self._transform_key(raw_name)
-            if not self._allow_header(name):
+            name = self._transform_key(raw_name)  # type: ignore[attr-defined]
+            if not self._allow_header(name):  # type: ignore[attr-defined]
                 continue
             if name == b"Content-Length":
                 if not _DIGITS.fullmatch(value):
@@ -85,7 +89,7 @@ class StrictHeaderReader(cheroot.server.HeaderReader):
                 if len(lengths) > 1:
                     raise ValueError("Conflicting Content-Length headers.")
             existing = hdict.get(name)
-            if existing and name in cheroot.server.comma_separated_headers:
+            if existing and name in _COMMA_SEPARATED:
                 value = existing + b", " + value
             hdict[name] = value
         if b"Transfer-Encoding" in hdict and b"Content-Length" in hdict:
@@ -190,7 +194,7 @@ class StrictRequest(cheroot.server.HTTPRequest):
         super().__init__(server, conn, proxy_mode=True)
 
     def read_request_headers(self) -> bool:
-        if not super().read_request_headers():
+        if not super().read_request_headers():  # type: ignore[no-untyped-call]
             return False
         if b"Transfer-Encoding" in self.inheaders and not self.chunked_read:
             # An HTTP/1.0 exchange cannot carry chunked framing: the body would
@@ -217,8 +221,9 @@ class StrictRequest(cheroot.server.HTTPRequest):
         reader = self.conn.rfile
         has_body = self.chunked_read or length > 0
         if has_body:
+            server = self.server
             reader.start_body(
-                time.monotonic(), self.server.request_body_timeout, self.server.request_body_min_rate
+                time.monotonic(), server.request_body_timeout, server.request_body_min_rate
             )
         try:
             self.server.gateway(self).respond()

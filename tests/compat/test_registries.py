@@ -145,7 +145,7 @@ def test_a_bytes_header_value_is_sent_as_its_text(site_reset: None) -> None:
     class Bytes:
         @cherrypy.expose
         def index(self) -> str:
-            cherrypy.response.headers["Bytes-Header"] = b"given as bytes"
+            cherrypy.response.headers["Bytes-Header"] = b"given as bytes"  # type: ignore[assignment]
             return "ok"
 
     cherrypy.tree.mount(Bytes(), "")

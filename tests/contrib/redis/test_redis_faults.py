@@ -174,7 +174,7 @@ def test_a_lock_left_behind_expires_within_the_short_default_ttl(own_redis):
     db = redis.Redis.from_url(own_redis.url)
     try:
         waiter = RedisSession(None, url=own_redis.url)
-        hold_lock_then_die(own_redis.url, waiter.id)
+        hold_lock_then_die(own_redis.url, str(waiter.id))
         ttl_ms = db.pttl(f"{PREFIX}lock:{waiter.id}")
         # Not lock_timeout's 30 s: the next request of that session waits seconds at most.
         assert 0 < ttl_ms <= 5000
@@ -197,7 +197,7 @@ def test_a_held_lock_is_renewed_past_its_ttl(own_redis):
         holder.release_lock()
         assert db.exists(key) == 0
         # A dead holder stops renewing: its lock is gone one TTL later.
-        hold_lock_then_die(own_redis.url, holder.id, "lock_ttl=0.2")
+        hold_lock_then_die(own_redis.url, str(holder.id), "lock_ttl=0.2")
         other.lock_timeout = 5
         other.acquire_lock()
         other.release_lock()
