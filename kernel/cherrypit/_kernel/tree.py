@@ -123,6 +123,16 @@ class Application:
     #: The classes each request of this application is made of.
     request_class: type[Request] = Request
     response_class: type[Response] = Response
+    # Class-level defaults CherryPy documents; each instance sets its own.
+    root: Any = None
+    config: Any = {}
+    log: Any = None
+    wsgiapp: Any = None
+    #: What ``script_name`` is (CherryPy kept this text on the class).
+    script_name_doc = (
+        "The URI mount point of this application: '' for the site root, else a path "
+        "starting with '/' and without a trailing slash."
+    )
 
     def __init__(
         self, root: Any, script_name: str = "", config: ConfigSource | None = None

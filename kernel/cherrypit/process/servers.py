@@ -21,6 +21,9 @@ from typing import Any
 from cherrypit.process.wspbus import Bus
 
 __all__ = [
+    "FlupCGIServer",
+    "FlupFCGIServer",
+    "FlupSCGIServer",
     "PortInUseError",
     "ServerAdapter",
     "Timeouts",
@@ -333,3 +336,40 @@ class ServerAdapter:
         """Stop the server, then start it again."""
         self.stop()
         self.start()
+
+
+class _FlupServer:
+    """A flup server adapter: flup is not supported, so making one fails clearly."""
+
+    flup_module = ""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise ImportError(
+            f"{type(self).__name__} needs flup's {self.flup_module!r} server, which "
+            "cherrypit does not support; serve the application with cheroot or any "
+            "WSGI server (cherrypit.tree is a WSGI application)"
+        )
+
+    def start(self) -> None:
+        """Never reached: the constructor refuses."""
+
+    def stop(self) -> None:
+        """Never reached: the constructor refuses."""
+
+
+class FlupCGIServer(_FlupServer):
+    """flup's CGI server (not supported)."""
+
+    flup_module = "flup.server.cgi"
+
+
+class FlupFCGIServer(_FlupServer):
+    """flup's FastCGI server (not supported)."""
+
+    flup_module = "flup.server.fcgi"
+
+
+class FlupSCGIServer(_FlupServer):
+    """flup's SCGI server (not supported)."""
+
+    flup_module = "flup.server.scgi"
