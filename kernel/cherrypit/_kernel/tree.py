@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from cherrypit._kernel import serving, site
 from cherrypit._kernel.config import NamespaceHandler, NamespaceSet, check_request_key
@@ -20,6 +20,9 @@ from cherrypit._kernel.plan import Plan
 from cherrypit._kernel.request import Request, Response
 from cherrypit._kernel.tools import Toolbox
 from cherrypit._kernel.wsgi import serve
+
+if TYPE_CHECKING:
+    from cherrypit._kernel.logmanager import LogManager
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 ConfigSource = Mapping[str, Any] | str | os.PathLike[str] | IO[str]
@@ -125,8 +128,8 @@ class Application:
     response_class: type[Response] = Response
     # Class-level defaults CherryPy documents; each instance sets its own.
     root: Any = None
-    config: Any = {}
-    log: Any = None
+    config: AppConfig = {}  # type: ignore[assignment]
+    log: LogManager = None  # type: ignore[assignment]
     wsgiapp: Any = None
     #: What ``script_name`` is (CherryPy kept this text on the class).
     script_name_doc = (
@@ -139,7 +142,7 @@ class Application:
     ) -> None:
         self.root = root
         self._script_name: str | None = script_name
-        self.config: AppConfig = AppConfig(self._config_changed)
+        self.config = AppConfig(self._config_changed)
         self.namespaces = NamespaceSet({**site.app_namespaces(), **type(self).namespaces})
         self.log = site.make_app_log(self)
         self.wsgiapp: Any = WSGIPipeline(self._serve)
