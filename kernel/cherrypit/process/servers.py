@@ -154,19 +154,21 @@ wait_for_occupied_port = _await_occupied_port
 
 
 @contextlib.contextmanager
-def _tolerate_unverifiable(host: str, port: int) -> Iterator[None]:
-    """Downgrade a failed bind check to a warning for "any address" hosts.
+def _safe_wait(host: str, port: int) -> Iterator[None]:
+    """Downgrade a failed bind check to a :class:`UserWarning` for "any address" hosts.
 
     Without a usable loopback interface, a server bound to all interfaces
-    cannot be reached on loopback even though it runs fine.
+    cannot be reached on loopback even though it runs fine.  Any :class:`OSError`
+    counts as a failed check (``TimeoutError`` here, ``portend.Timeout`` in code
+    written for CherryPy, whose name this keeps); for a specific host it propagates.
     """
     try:
         yield
-    except TimeoutError:
+    except OSError:
         if host == client_host(host):
             raise
         warnings.warn(
-            f"Unable to verify that the server is bound on {port!r}", RuntimeWarning, stacklevel=3
+            f"Unable to verify that the server is bound on {port!r}", UserWarning, stacklevel=3
         )
 
 
@@ -302,7 +304,7 @@ class ServerAdapter:
         if not isinstance(self.bind_addr, tuple):
             return  # a UNIX socket, or an address only the server knows
         host, port = self.bound_addr
-        with _tolerate_unverifiable(host, port):
+        with _safe_wait(host, port):
             _await_occupied_port(host, port, timeout=Timeouts.occupied)
 
     @property
