@@ -194,6 +194,12 @@ def quickstart(root: Any = None, script_name: str = "", config: Any = None) -> N
 
 
 def _plugin_attribute(name: str) -> Any:
+    if name == "session":
+        # CherryPy code may ``del cherrypy.session`` (its session tool puts the proxy
+        # back on the next request that uses sessions); the proxy is stateless, so a
+        # fresh one takes its place.
+        proxy = globals()["session"] = _ContextProxy("session")
+        return proxy
     # Names that plugins back: cherrypit.server (server plugin) and friends.
     from cherrypit._kernel.pluginmanager import compat_attribute
 

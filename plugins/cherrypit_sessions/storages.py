@@ -125,6 +125,8 @@ class _Registry:
     def __init__(self) -> None:
         self.engine: Bus | None = None
         self.prepared: dict[tuple[type[Session], str], Monitor | None] = {}
+        #: The prepared settings whose monitor is their storage class's ``clean_thread``.
+        self.on_class: set[tuple[type[Session], str]] = set()
         self.lock = threading.Lock()
 
 
@@ -153,18 +155,31 @@ class Prepared(Protocol):
     def sweep(self) -> None: ...
 
 
+def _retired(ident: tuple[type[Session], str]) -> bool:
+    # CherryPy code stops a storage's cleanup with ``cls.clean_thread.stop()`` and
+    # ``del cls.clean_thread``; as in CherryPy, the next session then starts a new one.
+    return ident in _registry.on_class and (
+        getattr(ident[0], "clean_thread", None) is not _registry.prepared[ident]
+    )
+
+
 def prepare(settings: Prepared) -> None:
-    """Run ``setup`` and start the cleanup monitor for these settings, once per process."""
+    """Run ``setup`` and start the cleanup monitor for these settings, once per process
+    (and again once the storage class's ``clean_thread`` has been removed)."""
     ident = (settings.storage_class, settings.key)
-    if ident in _registry.prepared:
+    if ident in _registry.prepared and not _retired(ident):
         return
     with _registry.lock:
-        if ident in _registry.prepared:
-            return
         storage_class = settings.storage_class
-        setup = getattr(storage_class, "setup", None)
-        if setup is not None:
-            setup(**settings.setup_kwargs())
+        if ident in _registry.prepared:
+            if not _retired(ident):
+                return
+            _registry.on_class.discard(ident)
+            _stop(_registry.prepared.pop(ident))
+        else:
+            setup = getattr(storage_class, "setup", None)
+            if setup is not None:
+                setup(**settings.setup_kwargs())
         monitor = None
         engine = _registry.engine
         clean_freq = settings.clean_freq
@@ -176,7 +191,16 @@ def prepare(settings: Prepared) -> None:
                 monitor.start()
             if getattr(storage_class, "clean_thread", None) is None:
                 storage_class.clean_thread = monitor
+                _registry.on_class.add(ident)
         _registry.prepared[ident] = monitor
+
+
+def _stop(monitor: Monitor | None) -> None:
+    if monitor is None:
+        return
+    monitor.unsubscribe()
+    if monitor.thread is not None:
+        monitor.stop()
 
 
 def _guarded(sweep: Callable[[], None]) -> Callable[[], None]:
@@ -200,13 +224,10 @@ def forget() -> None:
     """Stop every cleanup monitor and forget the prepared storages (engine teardown)."""
     with _registry.lock:
         for (storage_class, _), monitor in _registry.prepared.items():
-            if monitor is None:
-                continue
-            monitor.unsubscribe()
-            if monitor.thread is not None:
-                monitor.stop()
-            if getattr(storage_class, "clean_thread", None) is monitor:
+            _stop(monitor)
+            if monitor is not None and getattr(storage_class, "clean_thread", None) is monitor:
                 storage_class.clean_thread = None
         _registry.prepared.clear()
+        _registry.on_class.clear()
         RamSession.cache.clear()
         RamSession.locks.clear()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -313,3 +314,56 @@ def test_engine_start_loads_plugins() -> None:
         assert stub.engine_events == ["setup"]
     finally:
         cherrypit.engine.stop()
+
+
+class _SlowSetup:
+    """A plugin whose engine set-up (the end of wiring) waits for ``release``."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.entered = threading.Event()
+        self.done = False
+
+    @hookimpl
+    def cherrypit_engine_setup(self, engine: Any) -> None:
+        self.entered.set()
+        self.release.wait(5)
+        self.done = True
+
+
+class _ReportingLock:
+    """The plugin manager's lock, setting ``waiting`` when a second thread asks for it."""
+
+    def __init__(self, inner: Any, loader: threading.Thread, waiting: threading.Event) -> None:
+        self.inner, self.loader, self.waiting = inner, loader, waiting
+
+    def __enter__(self) -> None:
+        if threading.current_thread() is not self.loader:
+            self.waiting.set()
+        self.inner.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.inner.release()
+
+
+def test_a_second_thread_waits_for_a_load_in_progress(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Plugins load on first use, possibly in two threads at once (a request and the
+    # application's own thread): the second must not see a half-wired site.
+    plugin = _SlowSetup()
+    fresh_site(autoload=False, plugins=[("slow", plugin)])
+    loader = threading.Thread(target=pluginmanager.ensure_loaded)
+    lock = _ReportingLock(pluginmanager._state.lock, loader, plugin.release)
+    monkeypatch.setattr(pluginmanager._state, "lock", lock)
+    seen: list[bool] = []
+
+    def second() -> None:
+        pluginmanager.ensure_loaded()
+        seen.append(plugin.done)
+
+    loader.start()
+    assert plugin.entered.wait(5)
+    other = threading.Thread(target=second)
+    other.start()
+    other.join()
+    loader.join()
+    assert seen == [True]

@@ -48,7 +48,10 @@ class PluginInfo:
 class _State:
     def __init__(self) -> None:
         self.pm = make_plugin_manager()
+        #: Set when a load starts (so the loading thread's nested calls return at once).
         self.loaded = False
+        #: Set when a load has finished: only then may other threads skip the lock.
+        self.ready = False
         self.autoload = True
         self.disabled: set[str] = set()
         self.infos: dict[str, PluginInfo] = {}
@@ -87,7 +90,7 @@ def ensure_loaded(tolerate_broken: bool = False) -> None:
         instead of failing the load; the command line uses it so that one broken
         plugin does not stop every command.
     """
-    if _state.loaded:
+    if _state.ready:
         return
     with _state.lock:
         if _state.loaded:
@@ -113,6 +116,7 @@ def ensure_loaded(tolerate_broken: bool = False) -> None:
             _state.loaded = False
             _forget_contributions()
             raise
+        _state.ready = True
 
 
 def _forget_contributions() -> None:
@@ -319,7 +323,7 @@ def reset(autoload: bool = True, plugins: Iterable[tuple[str, Any]] = ()) -> Non
         for name, plugin in list(_state.pm.list_name_plugin()):
             _teardown(name, plugin)
         _state.pm = make_plugin_manager()
-        _state.loaded = False
+        _state.loaded = _state.ready = False
         _state.autoload = autoload
         _state.disabled = set()
         _state.infos = {}

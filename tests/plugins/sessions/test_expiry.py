@@ -122,3 +122,34 @@ def test_one_monitor_per_storage_settings(mount, app, storage) -> None:
         client.get("/count")
         client.get("/peek")
     assert len(storages.monitors()) == 2
+
+
+def test_a_removed_clean_thread_is_replaced_at_the_next_session(mount, app) -> None:
+    # CherryPy code retires a storage's cleanup with ``cls.clean_thread.stop()``,
+    # ``.unsubscribe()`` and ``del cls.clean_thread``; the next session starts a new one.
+    cherrypit.config.update({"plugins.disable": ["server"]})
+    conf = {
+        "/": {
+            "tools.sessions.on": True,
+            "tools.sessions.timeout": 0.001,
+            "tools.sessions.clean_freq": 0.0005,  # 30 ms
+        }
+    }
+    client = mount(app, conf)
+    cherrypit.engine.start()
+    try:
+        client.get("/count")
+        old = RamSession.clean_thread
+        assert old is not None
+        old.stop()
+        old.unsubscribe()
+        del RamSession.clean_thread
+        client.get("/count")
+        sid = client.cookies["session_id"]
+        new = RamSession.clean_thread
+        assert new is not None and new is not old
+        assert storages.monitors() == [new]
+        assert new.thread is not None and new.thread.is_alive()
+        assert wait_until(lambda: sid not in RamSession.cache)
+    finally:
+        cherrypit.engine.stop()

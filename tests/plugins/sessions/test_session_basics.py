@@ -28,6 +28,16 @@ def test_counter_is_kept_per_client(mount, app) -> None:
     assert first.cookies["session_id"] != second.cookies["session_id"]
 
 
+def test_session_works_again_after_del_cherrypit_session(mount, app) -> None:
+    # CherryPy code resets the proxy with ``del cherrypy.session`` when it switches
+    # storage classes; CherryPy's session tool then puts a new proxy in its place.
+    client = mount(app, ON)
+    assert client.get("/count").text == "1"
+    del cherrypit.session
+    assert client.get("/count").text == "2"
+    assert "session" in vars(cherrypit)
+
+
 def test_an_untouched_session_sends_a_cookie_but_stores_nothing(mount, app, cookie) -> None:
     client = mount(app, ON)
     response = client.get("/untouched")
