@@ -1,7 +1,8 @@
 """cherrypit's HTTP server plugin: cheroot on the engine bus, set up by ``server.*`` config.
 
-Provides ``cherrypit.server``, ``cherrypit.servers``, ``cherrypit._cpserver.Server``
-and ``cherrypit._cpwsgi_server.CPWSGIServer``.  The hook implementations below only
+Provides ``cherrypit.server``, ``cherrypit.servers``, ``cherrypit._cpserver.Server``,
+``cherrypit._cpwsgi_server.CPWSGIServer`` and
+``cherrypit._cpnative_server.CPHTTPServer``.  The hook implementations below only
 wire the plugin in; the work happens in :mod:`~cherrypit_server.server`,
 :mod:`~cherrypit_server.wsgi_server` and :mod:`~cherrypit_server.registry`.
 """
@@ -67,4 +68,8 @@ def cherrypit_compat_attribute(module: str, name: str) -> Any:
         from cherrypit_server.wsgi_server import CPWSGIServer
 
         return CPWSGIServer
+    elif module == "cherrypit._cpnative_server" and name in ("CPHTTPServer", "NativeGateway"):
+        from cherrypit_server import native_server
+
+        return getattr(native_server, name)
     return None

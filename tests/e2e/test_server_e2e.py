@@ -419,3 +419,25 @@ def test_engine_start_on_a_busy_port_fails_with_one_line(site: None, no_port_wai
         PortInUseError(f"server.socket_port: port 127.0.0.1:{port} is already in use")
     )
     assert not cherrypit.server.running
+
+
+def test_native_server_set_as_httpserver_serves_the_tree(site: None) -> None:
+    # CherryPy code picks the native server by assigning it before engine.start().
+    import cherrypit
+    import cherrypit._cpnative_server
+
+    class Root:
+        @cherrypit.expose
+        def index(self) -> str:
+            return "Hello World!"
+
+    cherrypit.config.update({"server.socket_port": 0, "log.screen": False})
+    cherrypit.server.httpserver = cherrypit._cpnative_server.CPHTTPServer(cherrypit.server)
+    assert cherrypit.server.httpserver.gateway is cherrypit._cpnative_server.NativeGateway
+    cherrypit.tree.mount(Root())
+    cherrypit.engine.start()
+    try:
+        assert get(cherrypit.server) == (200, b"Hello World!")
+        assert get(cherrypit.server, "/nowhere")[0] == 404
+    finally:
+        cherrypit.engine.exit()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import cheroot.server
 import cheroot.wsgi
 
 from cherrypit.process.servers import ServerAdapter
@@ -27,6 +28,14 @@ def test_cpwsgi_server_names() -> None:
     assert issubclass(compat_class, cheroot.wsgi.Server)
 
 
+def test_cpnative_server_names() -> None:
+    from cherrypit._cpnative_server import CPHTTPServer, NativeGateway
+
+    assert issubclass(CPHTTPServer, cheroot.server.HTTPServer)
+    assert issubclass(NativeGateway, cheroot.server.Gateway)
+    assert CPHTTPServer(Server()).gateway is NativeGateway
+
+
 def test_top_level_server_names() -> None:
     import cherrypit
 
@@ -37,6 +46,7 @@ def test_top_level_server_names() -> None:
 def test_importing_the_compat_modules_loads_no_server_code() -> None:
     code = (
         "import sys, cherrypit, cherrypit._cpserver, cherrypit._cpwsgi_server\n"
+        "import cherrypit._cpnative_server\n"
         "loaded = sorted(m for m in ('cheroot', 'cherrypit_server') if m in sys.modules)\n"
         "print(','.join(loaded))\n"
     )
