@@ -270,15 +270,50 @@ class Connection(cheroot.server.HTTPConnection):
         # cheroot's buffered reader is replaced by one that can poll; closing it
         # only drops its reference on the socket.
         self.rfile.close()
-        self.rfile = SocketReader(
-            sock, server.max_request_header_size, server.request_body_buffer
-        )
+        body_buffer = server.request_body_buffer
+        if server.max_request_body_size:
+            # A body over the limit is refused (413) as soon as its head is there,
+            # without waiting for bytes nobody will read.
+            body_buffer = min(body_buffer, server.max_request_body_size)
+        self.rfile = SocketReader(sock, server.max_request_header_size, body_buffer)
+        #: Whether the connection waits in cheroot's selector for more bytes.
+        self._parked = False
+        #: Whether a request of this connection has been handed to cheroot.
+        self._served = False
 
     def communicate(self) -> bool:
         """Serve the next request once its head is complete; park the connection until then.
 
         :returns: whether cheroot should keep the connection (and wake it on new bytes).
         """
+        self._parked = False
+        keep = self._communicate()
+        self._parked = keep
+        return keep
+
+    def close(self) -> None:
+        """Close the connection; one that times out waiting for a request is told so.
+
+        cheroot's selector closes a parked connection once it has been silent for
+        ``socket_timeout``.  If it never sent a request, or sent part of one, the
+        client gets a 408 first, as from cheroot's own connections; a kept-alive
+        connection that simply asked nothing more is closed without a word.
+        """
+        reader: SocketReader = self.rfile
+        if (
+            self._parked
+            and self.server.ready
+            and not reader.eof
+            and (not self._served or reader.buffered)
+        ):
+            self._parked = False
+            try:
+                self._answer_slow_request()
+            except OSError:
+                pass  # the client is gone already
+        super().close()
+
+    def _communicate(self) -> bool:
         reader: SocketReader = self.rfile
         if not reader.request_ready():
             try:
@@ -298,6 +333,7 @@ class Connection(cheroot.server.HTTPConnection):
                     self._answer_slow_request()
                     return False
                 return True
+        self._served = True
         keep = super().communicate()  # type: ignore[no-untyped-call]
         if keep and reader.buffered:
             # Bytes of the next (pipelined) request: its deadline starts now.

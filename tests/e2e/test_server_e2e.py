@@ -234,6 +234,75 @@ def test_body_over_the_limit_gets_413_from_cheroot() -> None:
     assert len(calls) == 1  # only the small request reached the application
 
 
+def echo_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    body = environ["wsgi.input"].read()
+    length = environ.get("CONTENT_LENGTH", "")
+    headers = [("Content-Length", str(len(body))), ("X-Content-Length", length)]
+    start_response("200 OK", headers)
+    return [body]
+
+
+def read_reply(client: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection."""
+    chunks = []
+    while chunk := client.recv(4096):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@contextlib.contextmanager
+def raw_connection(server: Server) -> Iterator[socket.socket]:
+    with socket.create_connection(server.bound_addr, timeout=10) as client:
+        yield client
+
+
+def test_a_length_over_the_limit_is_refused_before_the_body_is_sent() -> None:
+    # The client waits for the verdict before sending its body; the server must not
+    # wait for the body first.
+    server = make_server(echo_app, max_request_body_size=1001, socket_timeout=30)
+    with running(server), raw_connection(server) as client:
+        client.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 9999\r\n\r\n")
+        reply = read_reply(client)
+    assert reply.startswith(b"HTTP/1.1 413 ")
+    assert reply.endswith(b"The entity sent with the request exceeds the maximum allowed bytes.")
+
+
+@pytest.mark.parametrize("sent", [b"", b"GET / HTTP/1.1\r\nHost: x"])
+def test_a_connection_silent_before_its_request_is_complete_gets_408(sent: bytes) -> None:
+    server = make_server(echo_app, socket_timeout=0.2)
+    with running(server), raw_connection(server) as client:
+        client.sendall(sent)
+        reply = read_reply(client)
+    assert reply.startswith(b"HTTP/1.1 408 Request Timeout\r\n")
+
+
+def test_a_kept_alive_connection_that_asks_nothing_more_closes_quietly() -> None:
+    server = make_server(echo_app, socket_timeout=0.2)
+    with running(server), raw_connection(server) as client:
+        client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        reply = read_reply(client)
+    assert reply.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert b"408" not in reply
+
+
+def test_transfer_encoding_wins_over_content_length_and_the_connection_closes() -> None:
+    # RFC 9112 6.3: read by the chunked framing alone, then close the connection.
+    server = make_server(echo_app)
+    request = (
+        b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n"
+        b"8;key=value\r\nxx\r\nxxxx\r\n5\r\nyyyyy\r\n0\r\n\r\n"
+        b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+    )
+    with running(server), raw_connection(server) as client:
+        client.sendall(request)
+        reply = read_reply(client)
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert b"\r\nConnection: close" in head
+    assert b"\r\nX-Content-Length: \r\n" in head + b"\r\n"
+    assert body == b"xx\r\nxxxxyyyyy"  # and no second response
+
+
 def test_port_in_use_is_one_clear_line(no_port_wait: None) -> None:
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", 0))
