@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 import itertools
 import logging
@@ -205,7 +206,29 @@ def test_access_extra_fields_and_missing_values(make_log, tmp_path):
     (line,) = _lines(tmp_path / "access.log")
     fields = line.split("|")
     assert fields[:9] == ["client.example", "-", "-", "-", "-", "", "", "-", "-"]
-    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", fields[9])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z", fields[9])
+
+
+def test_access_z_is_the_compat_lazy_time_when_code_replaces_it(make_log, tmp_path, monkeypatch):
+    # CherryPy code fixes {z} by replacing cherrypy._cplogging.LazyRfc3339UtcTime.
+    monkeypatch.setattr(compat, "LazyRfc3339UtcTime", lambda: "2001-02-03T04:05:06Z")
+    log = make_log()
+    log.access_log_format = "{z}"
+    log.access_file = str(tmp_path / "access.log")
+    log.access(_request(), _response())
+    assert _lines(tmp_path / "access.log") == ["2001-02-03T04:05:06Z"]
+
+
+def test_lazy_utc_time_reads_datetime_now_at_call_time(monkeypatch):
+    fixed = datetime.datetime(2019, 12, 31, 17, 23, 45)
+
+    class FrozenClock:
+        @classmethod
+        def now(cls, tz):
+            return fixed
+
+    monkeypatch.setattr("datetime.datetime", FrozenClock)
+    assert str(compat.LazyRfc3339UtcTime()) == "2019-12-31T17:23:45Z"
 
 
 def test_access_escapes_control_and_non_ascii_characters(make_log, tmp_path):

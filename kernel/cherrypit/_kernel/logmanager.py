@@ -91,10 +91,20 @@ def _apache_time(now: float) -> str:
     )
 
 
-def _rfc3339_utc(now: float) -> str:
-    """``2026-11-27T10:00:00.123456Z``."""
-    moment = datetime.datetime.fromtimestamp(now, datetime.UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+def rfc3339_utc_now() -> str:
+    """Now in UTC, as RFC 3339 text: ``2026-11-27T10:00:00.123456Z``."""
+    # datetime.datetime is looked up at call time: CherryPy code stubs it to fix the clock.
+    moment = datetime.datetime.now(datetime.UTC)
+    return moment.replace(tzinfo=None).isoformat("T") + "Z"
+
+
+def _access_utc_time() -> str:
+    # CherryPy code replaces ``cherrypy._cplogging.LazyRfc3339UtcTime`` to fix the
+    # ``{z}`` of access lines; as in CherryPy, the replacement is what gets written.
+    compat = sys.modules.get("cherrypit._cplogging")
+    if compat is None:
+        return rfc3339_utc_now()
+    return str(compat.LazyRfc3339UtcTime())
 
 
 def _header(headers: Any, name: str, default: str) -> str:
@@ -317,7 +327,7 @@ class LogManager:
         if "i" in fields:
             atoms["i"] = getattr(request, "unique_id", None) or "-"
         if "z" in fields:
-            atoms["z"] = _rfc3339_utc(now)
+            atoms["z"] = _access_utc_time()
         return {key: _escape(value) for key, value in atoms.items()}
 
     def time(self) -> str:
