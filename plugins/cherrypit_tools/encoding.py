@@ -28,7 +28,7 @@ from typing import Any, cast
 from cherrypit import HTTPError, Tool, log
 from cherrypit._kernel.httputil import AcceptElement, HeaderMap
 from cherrypit._kernel.serving import current
-from cherrypit.plugin import Attachment
+from cherrypit.plugin import Attachment, check_handler_result
 
 __all__ = [
     "EncodeTool",
@@ -40,6 +40,10 @@ __all__ = [
     "gzip",
     "prepare_iter",
 ]
+
+
+#: Handler results encoded as they are; anything else is checked first.
+_PLAIN_BODIES = frozenset({str, bytes, list, type(None)})
 
 
 def _as_list(value: str | Iterable[str]) -> list[str]:
@@ -318,6 +322,8 @@ class ResponseEncoder:
             ctype = dict.get(slot.response.headers, "Content-Type")
             if type(ctype) is str and ctype[:5].lower() != "text/":
                 return body
+        if body.__class__ not in _PLAIN_BODIES:
+            check_handler_result(body, self.oldhandler)
         return self._encode(prepare_iter(body), slot.response)
 
     def _encode(self, body: Any, response: Any) -> Any:
@@ -424,6 +430,8 @@ class _EncodingHandler:
         encoder = ResponseEncoder.__new__(ResponseEncoder)
         encoder.__dict__.update(options.settings)
         encoder.oldhandler = self.inner
+        if body.__class__ not in _PLAIN_BODIES:
+            check_handler_result(body, self.inner)
         return encoder._encode(prepare_iter(body), self.slot.response)
 
     def __repr__(self) -> str:

@@ -255,7 +255,7 @@ def test_callable_spec(
 class Trail:
     """What the dispatcher found: handler, positional args, config sources, index flag."""
 
-    __slots__ = ("handler", "is_index", "sources", "staticdir_section", "vpath")
+    __slots__ = ("handler", "is_index", "sources", "staticdir_section", "unexposed", "vpath")
 
     def __init__(
         self,
@@ -270,6 +270,8 @@ class Trail:
         self.sources = sources
         self.is_index = is_index
         self.staticdir_section = staticdir_section
+        #: On a 404: (URL path, object) the whole path leads to but that is not exposed.
+        self.unexposed: tuple[str, Any] | None = None
 
 
 _prefix_cache: dict[frozenset[str], frozenset[str]] = {}
@@ -318,7 +320,7 @@ class Dispatcher:
 
     def _page_handler(self, trail: Trail) -> Any:
         if trail.handler is None:
-            return NotFound()
+            return _not_found(trail)
         vpath = [x.replace("%2F", "/") for x in trail.vpath] if trail.vpath else trail.vpath
         return LateParamPageHandler(trail.handler, *vpath)
 
@@ -464,7 +466,52 @@ class Dispatcher:
                     staticdir,
                 )
         merged, staticdir = collect(len(entries) - 1, None)
-        return Trail(None, [], merged, None, staticdir)
+        trail = Trail(None, [], merged, None, staticdir)
+        trail.unexposed = _unexposed_target(entries, fullpath)
+        return trail
+
+
+def _unexposed_target(
+    entries: list[tuple[Any, list[dict[str, Any]], int]], fullpath: list[str]
+) -> tuple[str, Any] | None:
+    """What the whole path leads to when nothing there is exposed (for the 404 hint).
+
+    The walk ends with the node of the last segment (1 segment left: the ``index``
+    the dispatcher appends) and its ``index`` (0 left); either may exist unexposed.
+    The path is the requested one (``fullpath`` without that ``index``).
+    """
+    found: tuple[str, Any] | None = None
+    for node, _sources, left in entries[1:]:
+        if node is None or left > 1:
+            continue
+        if left == 0 and not callable(node):
+            continue  # an attribute named index that is no handler
+        found = ("/" + "/".join(fullpath[:-1]), node)
+    return found
+
+
+def _not_found(trail: Trail) -> NotFound:
+    """The 404 for a trail without a handler, with a hint when ``@expose`` is missing."""
+    error = NotFound()
+    if trail.unexposed is not None:
+        path, node = trail.unexposed
+        error.hint = unexposed_hint(path, node)
+    return error
+
+
+def unexposed_hint(path: str, node: Any) -> str:
+    """The development hint for a URL that leads to an object nobody exposed."""
+    if callable(node) and not inspect.isclass(node):
+        name = getattr(node, "__qualname__", None) or type(node).__qualname__
+        return (
+            f"Hint: {path} leads to {name}, which is not exposed. Decorate it with "
+            "@cherrypit.expose to serve it (this hint shows in development only)."
+        )
+    kind = node.__qualname__ if inspect.isclass(node) else f"a {type(node).__qualname__} object"
+    return (
+        f"Hint: {path} leads to {kind}, which has no exposed index method. Add one "
+        "decorated with @cherrypit.expose (this hint shows in development only)."
+    )
 
 
 class MethodDispatcher(Dispatcher):

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from cherrypit._kernel import serving
 from cherrypit._kernel.dispatch import Dispatcher, Trail
 from cherrypit._kernel.errors import HTTPError, HTTPRedirect, InternalRedirect, NotFound
+from cherrypit._kernel.handler_result import body_chunk_error, check_result
 from cherrypit._kernel.headers import HeaderMap, decode_TEXT_maybe
 from cherrypit._kernel.hooks import HookMap
 from cherrypit._kernel.httputil import Host, SanitizedHost, parse_query_string, valid_status
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
 __all__ = ["Request", "Response", "ResponseBody"]
 
 _EMPTY_HOOKS = HookMap({})
+#: Handler results taken as they are; anything else is checked first (check_result).
+_PLAIN_BODIES = frozenset({str, bytes, list, type(None)})
 #: Header name → its Title-Case form (bounded cache; header names repeat a lot).
 _TITLES: dict[str, str] = {}
 
@@ -307,7 +310,10 @@ class Request:
             self.hooks.run("before_handler")
         if self.handler:
             self.stage = "handler"
-            response.body = self.handler()
+            body = self.handler()
+            if body.__class__ not in _PLAIN_BODIES:
+                check_result(body, self.handler)
+            response.body = body
 
         self.stage = "before_finalize"
         if self.hooks._points["before_finalize"]:
@@ -581,7 +587,10 @@ class Response:
         if isinstance(body, list) and len(body) == 1:
             content: bytes = body[0]
             return content
-        content = b"".join(body)
+        try:
+            content = b"".join(body)
+        except TypeError as exc:
+            raise body_chunk_error(exc) from None
         self._body = [content] if content else []
         return content
 

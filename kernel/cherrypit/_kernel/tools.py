@@ -186,6 +186,7 @@ class HandlerWrapperTool(Tool):
         def wrap(*a: Any, **kw: Any) -> Any:
             return self.newhandler(inner, *a, **kw)
 
+        wrap.__wrapped__ = inner  # type: ignore[attr-defined]  # names it in errors
         request.handler = wrap
 
 
