@@ -96,6 +96,7 @@ _KEY_TYPES: dict[str, tuple[type, ...]] = {
     "log.error_file": (str, type(None)),
     "log.access_file": (str, type(None)),
     "log.wsgi": _BOOL,
+    "log.fallback": _BOOL,
     "engine.autoreload.on": _BOOL,
     "engine.autoreload.frequency": (int, float),
 }
