@@ -9,12 +9,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from cherrypit._kernel.errors import bare_error, format_exc
 
-__all__ = ["ExceptionTrapper", "InternalRedirector", "VirtualHost", "WSGIApp"]
+__all__ = [
+    "AppResponse",
+    "CPWSGIApp",
+    "ExceptionTrapper",
+    "InternalRedirector",
+    "VirtualHost",
+    "WSGIApp",
+    "downgrade_wsgi_ux_to_1x",
+]
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -106,3 +114,109 @@ class ExceptionTrapper:
             status, headers, body = bare_error()
             start_response(status, headers, (type(exc), exc, exc.__traceback__))
             return body
+
+
+def downgrade_wsgi_ux_to_1x(environ: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``environ`` with text keys and values as WSGI 1.x native strings.
+
+    Text values are re-encoded from ``wsgi.url_encoding`` (UTF-8 by default) to
+    ISO-8859-1 strings, the form PEP 3333 gives them.
+    """
+    encoding = environ.get("wsgi.url_encoding", "utf-8")
+    downgraded: dict[str, Any] = {}
+    for key, value in environ.items():
+        if isinstance(value, str) and key not in ("wsgi.url_encoding",):
+            value = value.encode(encoding).decode("ISO-8859-1")
+        downgraded[key] = value
+    return downgraded
+
+
+class AppResponse:
+    """One WSGI response of an application: ``AppResponse(environ, start_response, cpapp)``.
+
+    Iterating it yields the body; ``close()`` releases the request.  cherrypit's
+    applications answer WSGI calls themselves, so :meth:`run` just calls ``cpapp``.
+    """
+
+    #: WSGI environ keys that carry request headers outside the ``HTTP_*`` ones.
+    headerNames: dict[str, str] = {
+        "HTTP_CGI_AUTHORIZATION": "Authorization",
+        "CONTENT_LENGTH": "Content-Length",
+        "CONTENT_TYPE": "Content-Type",
+        "REMOTE_HOST": "Remote-Host",
+        "REMOTE_ADDR": "Remote-Addr",
+    }
+
+    def __init__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any], cpapp: Any
+    ) -> None:
+        self.cpapp = cpapp
+        self.environ = environ
+        self.start_response = start_response
+        self._body: Any = self.run()
+        self._iter: Any = iter(self._body)
+
+    def run(self) -> Any:
+        """Answer the request; returns the body iterable."""
+        return self.cpapp(self.environ, self.start_response)
+
+    def recode_path_qs(self, path: str, qs: str) -> tuple[str, str] | None:
+        """Kept for subclasses; cherrypit decodes the path by ``request.uri_encoding``."""
+        return None
+
+    def translate_headers(self, environ: dict[str, Any]) -> Iterator[tuple[str, str]]:
+        """The request headers in ``environ`` as ``(name, value)`` pairs."""
+        for key, value in environ.items():
+            if key in self.headerNames:
+                yield self.headerNames[key], value
+            elif key.startswith("HTTP_"):
+                yield key[5:].replace("_", "-").title(), value
+
+    def __iter__(self) -> AppResponse:
+        return self
+
+    def __next__(self) -> bytes:
+        chunk: bytes = next(self._iter)
+        return chunk
+
+    def close(self) -> None:
+        """Close the body (ends the request's resources)."""
+        close = getattr(self._body, "close", None)
+        if close is not None:
+            close()
+
+
+class CPWSGIApp:
+    """The WSGI callable of an application: its ``wsgi`` pipeline around the app.
+
+    ``Application.wsgiapp`` is already one per application; this makes a new one
+    around ``cpapp`` (an :class:`~cherrypit.Application`), optionally with a
+    ``pipeline`` of ``(name, factory)`` pairs, outermost first.
+    """
+
+    # Class-level defaults, as CherryPy documents them; each instance sets its own.
+    pipeline: list[tuple[str, Any]] = []
+    config: dict[str, dict[str, Any]] = {}
+    head: Any = None
+    response_class = AppResponse
+
+    def __init__(self, cpapp: Any, pipeline: list[tuple[str, Any]] | None = None) -> None:
+        from cherrypit._kernel.tree import WSGIPipeline
+
+        self.cpapp = cpapp
+        self._pipeline = WSGIPipeline(self.tail)
+        self.pipeline = self._pipeline.pipeline
+        self.config = self._pipeline.config
+        if pipeline:
+            self.pipeline.extend(pipeline)
+
+    def tail(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        """The application itself, below the pipeline."""
+        return self.response_class(environ, start_response, self.cpapp)
+
+    def namespace_handler(self, k: str, v: Any) -> None:
+        """Apply one ``wsgi.*`` config key (``pipeline`` or ``<name>.<arg>``)."""
+        self._pipeline.namespace_handler(k, v)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        return self._pipeline(environ, start_response)

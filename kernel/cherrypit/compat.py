@@ -48,18 +48,56 @@ def _target_name(fullname: str) -> str | None:
 
 
 class _AliasLoader(importlib.abc.Loader):
-    """Hands the import system an object that already exists under the cherrypit name."""
+    """Hands the import system an object that already exists under the cherrypit name.
 
-    def __init__(self, target: Any) -> None:
+    :param real_spec: the target's own spec, taken before the import system replaces
+        the target's ``__spec__`` with the alias spec; it is put back after loading.
+    """
+
+    def __init__(self, target: Any, real_spec: importlib.machinery.ModuleSpec | None) -> None:
         self.target = target
+        self.real_spec = real_spec
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> Any:
         # Returning the existing object makes it the module: the import system keeps
-        # its __name__, __spec__ and __path__ since they are already set.
+        # its __name__, __path__ and __file__ since they are already set.
         return self.target
 
     def exec_module(self, module: types.ModuleType) -> None:
-        """Nothing to run: the cherrypit module was executed under its own name."""
+        """Nothing to run: the cherrypit module was executed under its own name.
+
+        The import system has just set ``__spec__`` to the alias spec; the module keeps
+        its own, so ``importlib.reload`` and ``runpy`` still find its code.
+        """
+        if self.real_spec is not None:
+            module.__spec__ = self.real_spec
+
+    def get_code(self, fullname: str) -> types.CodeType | None:
+        """The target's code, so that ``python -m cherrypy`` can run it.
+
+        :mod:`runpy` executes a module's code afresh as ``__main__`` instead of
+        importing it, and the alias name has no code of its own.
+        """
+        loader = getattr(self.real_spec, "loader", None)
+        get_code = getattr(loader, "get_code", None)
+        if self.real_spec is None or get_code is None:
+            raise ImportError(f"cannot run {fullname!r}: its target has no code", name=fullname)
+        code: types.CodeType | None = get_code(self.real_spec.name)
+        return code
+
+    def is_package(self, fullname: str) -> bool:
+        """Whether the target is a package (``runpy`` then runs its ``__main__``)."""
+        return hasattr(self.target, "__path__")
+
+
+def _own_spec(obj: Any) -> importlib.machinery.ModuleSpec | None:
+    """``obj``'s spec as its own loader made it, never an alias spec."""
+    spec = getattr(obj, "__spec__", None)
+    if not isinstance(spec, importlib.machinery.ModuleSpec):
+        return None
+    if isinstance(spec.loader, _AliasLoader):
+        return spec.loader.real_spec
+    return spec
 
 
 class CherrypyAliasFinder(importlib.abc.MetaPathFinder):
@@ -82,8 +120,17 @@ class CherrypyAliasFinder(importlib.abc.MetaPathFinder):
         if obj is None:
             return None  # the import system raises ModuleNotFoundError for the alias name
         self.created[fullname] = obj
-        origin = getattr(getattr(obj, "__spec__", None), "origin", None)
-        return importlib.machinery.ModuleSpec(fullname, _AliasLoader(obj), origin=origin)
+        real_spec = _own_spec(obj)
+        origin = getattr(real_spec, "origin", None)
+        spec = importlib.machinery.ModuleSpec(
+            fullname,
+            _AliasLoader(obj, real_spec),
+            origin=origin,
+            is_package=hasattr(obj, "__path__"),
+        )
+        if spec.submodule_search_locations is not None:
+            spec.submodule_search_locations = list(obj.__path__)
+        return spec
 
     def invalidate_caches(self) -> None:
         """Nothing is cached here; part of the finder protocol."""

@@ -27,7 +27,9 @@ def main(argv: list[str]) -> int:
             os.remove(handover)
         except OSError:
             pass
-    supervisor = Supervisor(argv)
+    # Re-executed in place by engine.autoreload: the application stopping by itself
+    # (engine.exit()) ends the process, as it did before the restart.
+    supervisor = Supervisor(argv, end_when_stopped=bool(handover))
     supervisor.known = known
     return supervisor.run()
 

@@ -223,6 +223,9 @@ class Autoreloader(Monitor):
         command = supervisor_command(list(self.bus._get_true_argv()))
         self.bus._get_true_argv = lambda: command  # type: ignore[method-assign]
 
+    #: The file a module was loaded from, or ``None`` (CherryPy's name for it).
+    _file_for_file_module = staticmethod(watch.module_file)
+
     def __repr__(self) -> str:
         return f"<Autoreloader on={self.on} frequency={self.frequency} match={self.match!r}>"
 

@@ -93,6 +93,9 @@ class Supervisor:
     :param grace: seconds a child gets to exit on its own after Ctrl-C (the terminal
         sends it the interrupt too) before it is sent SIGTERM.
     :param stop_timeout: seconds between SIGTERM and SIGKILL when stopping a child.
+    :param end_when_stopped: end (status 0) when a child exits with status 0 instead of
+        waiting for a change: the process restarted in place must still end when its
+        application stops itself, as the un-supervised process would.
     """
 
     def __init__(
@@ -101,8 +104,10 @@ class Supervisor:
         output: IO[str] | None = None,
         grace: float = 2.0,
         stop_timeout: float = 10.0,
+        end_when_stopped: bool = False,
     ) -> None:
         self.command = list(command)
+        self.end_when_stopped = end_when_stopped
         self.output = output if output is not None else sys.stderr
         self.grace = grace
         self.stop_timeout = stop_timeout
@@ -166,6 +171,8 @@ class Supervisor:
                 break
             if status == RESTART_STATUS:
                 continue
+            if status == 0 and self.end_when_stopped:
+                break
             self._explain(status, state)
             watched = {**command_files, **(self.known.files if self.known else {})}
             frequency = self.known.frequency if self.known else 1.0

@@ -6,6 +6,7 @@ end-to-end check runs a CherryPy script in a subprocess.
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 import textwrap
@@ -105,3 +106,44 @@ def test_install_is_idempotent_and_uninstall_forgets_alias_modules(
     assert "cherrypy" not in sys.modules
     assert "cherrypy.lib.locking" not in sys.modules
     assert sys.modules["cherrypit.lib.locking"] is cherrypit.lib.locking
+
+
+RUN_AS_MAIN = textwrap.dedent(
+    """
+    import runpy, sys
+    from cherrypit.compat import install_cherrypy_alias
+
+    install_cherrypy_alias()
+    import cherrypit
+    sys.argv = ["cherrypy", *sys.argv[1:]]
+    runpy.run_module("cherrypy", run_name="__main__", alter_sys=True)
+    """
+)
+
+
+def test_python_dash_m_cherrypy_runs_through_the_alias() -> None:
+    # What `python -m cherrypy ...` does once the alias is installed at start-up
+    # (sitecustomize): runpy needs the code of the aliased package's __main__.
+    result = subprocess.run(
+        [sys.executable, "-c", RUN_AS_MAIN, "--help"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert "usage: cherryd" in result.stdout
+    assert "--import" in result.stdout
+
+
+def test_importing_through_the_alias_keeps_the_module_s_own_spec(
+    clean_alias: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cherrypit.lib.reprconf
+
+    monkeypatch.delitem(sys.modules, "cherrypy.lib.reprconf", raising=False)
+    compat.install_cherrypy_alias()
+    alias = importlib.import_module("cherrypy.lib.reprconf")
+
+    assert alias is cherrypit.lib.reprconf
+    assert alias.__spec__ is not None
+    assert alias.__spec__.name == "cherrypit.lib.reprconf"
+    # A package's alias spec says it is one (runpy then looks for its __main__).
+    package = compat.CherrypyAliasFinder().find_spec("cherrypy.lib")
+    assert package is not None and package.submodule_search_locations is not None

@@ -719,6 +719,22 @@ def test_port_helpers_with_real_sockets() -> None:
         servers.check_port("", port)
 
 
+def test_an_unverifiable_bind_on_any_address_only_warns() -> None:
+    # Without a loopback interface a server on 0.0.0.0 cannot be probed: warn, do not fail.
+    port = free_port()
+    with pytest.warns(UserWarning, match=f"Unable to verify that the server is bound on {port}"):
+        with servers._safe_wait("0.0.0.0", port):
+            servers.wait_for_occupied_port("0.0.0.0", port, timeout=0.05)
+    # A specific host has no such excuse; any OSError counts (CherryPy code raises
+    # portend.Timeout, an OSError, inside this block).
+    with pytest.raises(TimeoutError):
+        with servers._safe_wait("127.0.0.1", port):
+            servers.wait_for_occupied_port("127.0.0.1", port, timeout=0.05)
+    with pytest.warns(UserWarning):
+        with servers._safe_wait("::", port):
+            raise OSError("not bound")
+
+
 def test_wait_for_free_port_returns_once_the_listener_goes_away(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -201,6 +201,8 @@ class Config(dict[str, Any]):
         "tools.encode.on": True,
     }
     environments = environments
+    #: Class-level default (CherryPy keeps one on the class); each config has its own.
+    namespaces: NamespaceSet = NamespaceSet()
 
     def __init__(self, file: str | None = None, **kwargs: Any) -> None:
         super().__init__()

@@ -147,11 +147,10 @@ class Parser(configparser.ConfigParser):
     time, so an application that replaces them changes how its config files are read.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("interpolation", configparser.BasicInterpolation())
-        super().__init__(*args, **kwargs)
-        #: The file last read, named in error messages.
-        self.source_name = "<config>"
+    # No __init__ of its own: ConfigParser's arguments (and its default
+    # BasicInterpolation) apply, as they do to CherryPy's Parser.
+    #: The file last read, named in error messages.
+    source_name = "<config>"
 
     def optionxform(self, optionstr: str) -> str:
         return optionstr
@@ -209,11 +208,14 @@ class Parser(configparser.ConfigParser):
         return self.as_dict()
 
     @classmethod
-    def load(cls, source: Mapping[str, Any] | str | os.PathLike[str] | IO[str]) -> dict[str, Any]:
+    def load(
+        cls,
+        input: Mapping[str, Any] | str | os.PathLike[str] | IO[str],
+    ) -> dict[str, Any]:
         """A dict from a dict (copied), a filename or an open file."""
-        if isinstance(source, Mapping):
-            return dict(source)
-        return cls().dict_from_file(source)
+        if isinstance(input, Mapping):
+            return dict(input)
+        return cls().dict_from_file(input)
 
 
 def parse(source: str | os.PathLike[str] | IO[str]) -> dict[str, dict[str, Any]]:

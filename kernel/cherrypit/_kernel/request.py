@@ -232,7 +232,8 @@ class Request:
         script_name = self.app.script_name if self.app is not None else ""
         self.script_name = script_name
         self.path_info = path[len(script_name) :] if path.startswith(script_name) else path
-        self.respond(response, self.path_info)
+        self._answer = response
+        self.respond(self.path_info)
         if method == "HEAD":
             dropped = response._body
             response._body = []
@@ -243,8 +244,9 @@ class Request:
 
     # -- the cycle -------------------------------------------------------------------
 
-    def respond(self, response: Response, path_info: str) -> None:
-        """Run the cycle for ``path_info``, leaving the answer in ``response``."""
+    def respond(self, path_info: str) -> None:
+        """Run the cycle for ``path_info``, leaving the answer in the response of :meth:`run`."""
+        response = self._answer
         try:
             try:
                 try:
@@ -501,6 +503,9 @@ class ResponseBody:
     ``None`` an empty body.
     """
 
+    #: Why a text body cannot be sent as it is (kept for code that reads it).
+    unicode_err = "Page handlers must return bytes; text is encoded by tools.encode or as UTF-8"
+
     def __get__(self, obj: Response | None, objtype: type | None = None) -> Any:
         if obj is None:
             return self
@@ -548,7 +553,8 @@ class Response:
 
     status: Any = ""
     header_list: list[tuple[str, str]] | None = None
-    headers: HeaderMap
+    #: Class-level default (CherryPy documents it); each response has its own.
+    headers: HeaderMap = HeaderMap()
     cookie = _LazyResponseCookie()
     body = ResponseBody()
     _body: Any = ()

@@ -173,6 +173,53 @@ class Checker:
                     "tools.staticdir.root is set; it will not be found."
                 )
 
+    #: Config key → the type its value must have; a value of another type is warned
+    #: about at start-up.  Empty by default: add the keys of your own you want checked.
+    known_config_types: dict[str, type] = {}
+
+    def check_config_namespaces(self) -> None:
+        """Unknown namespaces are reported (with a did-you-mean) when config is read."""
+
+    def check_config_types(self) -> None:
+        """Warn about values whose type differs from :attr:`known_config_types`."""
+        if not self.known_config_types:
+            return
+        sections: list[tuple[str, Any]] = [("global", config)]
+        for _script_name, section, values in self._path_sections():
+            sections.append((section, values))
+        for section, values in sections:
+            for key, value in values.items():
+                expected = self.known_config_types.get(key)
+                if expected is not None and value is not None and not isinstance(value, expected):
+                    self._warn(
+                        f"[{section}] {key} is a {type(value).__name__}, expected "
+                        f"{expected.__name__}."
+                    )
+
+    def check_skipped_app_config(self) -> None:
+        """Warn about an application mounted with neither a root nor any config."""
+        for script_name, app in tree.apps.items():
+            if getattr(app, "root", None) is None and not getattr(app, "config", None):
+                self._warn(
+                    f"The application mounted at {script_name!r} has no root and no "
+                    "config: it answers nothing."
+                )
+
+    #: Set by CherryPy's checker when the site config held path sections; kept for
+    #: code that reads it (cherrypit reports such sections when config is read).
+    global_config_contained_paths = False
+
+    def formatwarning(
+        self,
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        line: str | None = None,
+    ) -> str:
+        """How a checker warning reads when shown through :mod:`warnings`."""
+        return f"CherryPy Checker:\n{message}\n\n"
+
     @staticmethod
     def _warn(message: str) -> None:
         log(message, "CHECKER", logging.WARNING)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from cherrypit._kernel import serving, site
 from cherrypit._kernel.config import NamespaceHandler, NamespaceSet, check_request_key
@@ -20,6 +20,9 @@ from cherrypit._kernel.plan import Plan
 from cherrypit._kernel.request import Request, Response
 from cherrypit._kernel.tools import Toolbox
 from cherrypit._kernel.wsgi import serve
+
+if TYPE_CHECKING:
+    from cherrypit._kernel.logmanager import LogManager
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 ConfigSource = Mapping[str, Any] | str | os.PathLike[str] | IO[str]
@@ -123,13 +126,23 @@ class Application:
     #: The classes each request of this application is made of.
     request_class: type[Request] = Request
     response_class: type[Response] = Response
+    # Class-level defaults CherryPy documents; each instance sets its own.
+    root: Any = None
+    config: AppConfig = {}  # type: ignore[assignment]
+    log: LogManager = None  # type: ignore[assignment]
+    wsgiapp: Any = None
+    #: What ``script_name`` is (CherryPy kept this text on the class).
+    script_name_doc = (
+        "The URI mount point of this application: '' for the site root, else a path "
+        "starting with '/' and without a trailing slash."
+    )
 
     def __init__(
         self, root: Any, script_name: str = "", config: ConfigSource | None = None
     ) -> None:
         self.root = root
         self._script_name: str | None = script_name
-        self.config: AppConfig = AppConfig(self._config_changed)
+        self.config = AppConfig(self._config_changed)
         self.namespaces = NamespaceSet({**site.app_namespaces(), **type(self).namespaces})
         self.log = site.make_app_log(self)
         self.wsgiapp: Any = WSGIPipeline(self._serve)

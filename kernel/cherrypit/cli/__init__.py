@@ -24,6 +24,7 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 
+from cherrypit import daemon
 from cherrypit._kernel import pluginmanager
 from cherrypit._kernel.configfile import as_dict
 from cherrypit._kernel.errors import ConfigError
@@ -72,7 +73,10 @@ def _add_target_options(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, including the sub-commands plugins contribute."""
     parser = argparse.ArgumentParser(
-        prog=PROG, description="Run and inspect cherrypit (CherryPy-compatible) applications."
+        prog=PROG,
+        description="Run and inspect cherrypit (CherryPy-compatible) applications.",
+        epilog="CherryPy's cherryd command line works too: "
+        f"{PROG} -c site.conf -i module [-d] [-p PIDFILE] (see {PROG} -c FILE --help).",
     )
     from cherrypit import VERSION
 
@@ -168,6 +172,9 @@ def _report_broken_plugins() -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``cherrypit`` command; returns the exit status."""
     arguments = list(sys.argv[1:] if argv is None else argv)
+    if daemon.is_cherryd_command_line(arguments):
+        daemon.run(arguments, prog=PROG)
+        return 0
     _disable_plugins_first(arguments)
     parser = build_parser()
     try:

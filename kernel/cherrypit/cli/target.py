@@ -174,8 +174,9 @@ def module_config(module: ModuleType | None) -> Any:
     """The module's ``config``, when it is an application config (sections, or a file)."""
     config = getattr(module, "config", None) if module is not None else None
     if isinstance(config, Mapping):
-        if config and all(isinstance(k, str) and (k.startswith("/") or k == "global")
-                          for k in config):
+        if config and all(
+            isinstance(k, str) and (k.startswith("/") or k == "global") for k in config
+        ):
             return config
         return None
     if isinstance(config, (str, os.PathLike)):

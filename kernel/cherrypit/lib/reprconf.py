@@ -15,14 +15,31 @@ from cherrypit._kernel.config import Config as Config
 from cherrypit._kernel.config import NamespaceSet as NamespaceSet
 from cherrypit._kernel.configfile import Parser as Parser
 from cherrypit._kernel.configfile import as_dict as as_dict
-from cherrypit._kernel.configfile import unrepr as unrepr
+from cherrypit._kernel.configfile import unrepr as _unrepr
 
-__all__ = ["Config", "NamespaceSet", "Parser", "as_dict", "attributes", "modules", "unrepr"]
+#: The types a config value of text may have.
+text_or_bytes = (str, bytes)
+
+__all__ = [
+    "Config",
+    "NamespaceSet",
+    "Parser",
+    "as_dict",
+    "attributes",
+    "modules",
+    "text_or_bytes",
+    "unrepr",
+]
 
 
-def modules(module_path: str) -> Any:
-    """Import and return the module named ``module_path``."""
-    return importlib.import_module(module_path)
+def unrepr(s: str) -> Any:
+    """Evaluate one config value (Python literal syntax); an empty value is ``None``."""
+    return _unrepr(s)
+
+
+def modules(modulePath: str) -> Any:  # CherryPy's parameter name, for keyword callers
+    """Import and return the module named ``modulePath``."""
+    return importlib.import_module(modulePath)
 
 
 def attributes(full_attribute_name: str) -> Any:

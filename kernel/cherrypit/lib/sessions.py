@@ -6,6 +6,7 @@ import the plugin); they are missing if the ``sessions`` plugin is disabled.
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any
 
 from cherrypit._kernel.pluginmanager import plugin_module
@@ -13,6 +14,7 @@ from cherrypit._kernel.pluginmanager import plugin_module
 if TYPE_CHECKING:
     from cherrypit_sessions.api import FileSession as FileSession
     from cherrypit_sessions.api import RamSession as RamSession
+    from cherrypit_sessions.api import Session as MemcachedSession
     from cherrypit_sessions.api import Session as Session
     from cherrypit_sessions.api import close as close
     from cherrypit_sessions.api import expire as expire
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FileSession",
+    "MemcachedSession",
     "RamSession",
     "Session",
     "close",
@@ -34,9 +37,49 @@ __all__ = [
 ]
 
 
+def _memcached_session() -> type:
+    """CherryPy's memcached store, which needs the ``memcache`` module cherrypit lacks.
+
+    A :class:`Session` subclass so that code naming or subclassing it loads; making
+    one (what ``tools.sessions.storage_class = MemcachedSession`` does on the first
+    request) raises :class:`ImportError` naming the missing module.
+    """
+    cached = globals().get("_MemcachedSession")
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    base: type = plugin_module("sessions").api.Session
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise ImportError(
+            "MemcachedSession needs the 'memcache' module, which cherrypit does not "
+            "support; use tools.sessions.storage_type = 'redis' or 'file' instead"
+        )
+
+    def __init__(self: Any, id: str | None = None, **kwargs: Any) -> None:
+        refuse()
+
+    cls = type(
+        "MemcachedSession",
+        (base,),
+        {
+            "__module__": __name__,
+            "__doc__": _memcached_session.__doc__,
+            "__init__": __init__,
+            "setup": classmethod(refuse),
+            "servers": ["localhost:11211"],
+            "locks": {},
+            "mc_lock": threading.RLock(),
+        },
+    )
+    globals()["_MemcachedSession"] = cls
+    return cls
+
+
 def __getattr__(name: str) -> Any:
     if name not in __all__:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if name == "MemcachedSession":
+        return _memcached_session()
     return getattr(plugin_module("sessions").api, name)
 
 

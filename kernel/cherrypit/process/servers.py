@@ -22,6 +22,9 @@ from cherrypit.process.wspbus import Bus
 
 __all__ = [
     "BindError",
+    "FlupCGIServer",
+    "FlupFCGIServer",
+    "FlupSCGIServer",
     "PortInUseError",
     "ServerAdapter",
     "Timeouts",
@@ -156,19 +159,21 @@ wait_for_occupied_port = _await_occupied_port
 
 
 @contextlib.contextmanager
-def _tolerate_unverifiable(host: str, port: int) -> Iterator[None]:
-    """Downgrade a failed bind check to a warning for "any address" hosts.
+def _safe_wait(host: str, port: int) -> Iterator[None]:
+    """Downgrade a failed bind check to a :class:`UserWarning` for "any address" hosts.
 
     Without a usable loopback interface, a server bound to all interfaces
-    cannot be reached on loopback even though it runs fine.
+    cannot be reached on loopback even though it runs fine.  Any :class:`OSError`
+    counts as a failed check (``TimeoutError`` here, ``portend.Timeout`` in code
+    written for CherryPy, whose name this keeps); for a specific host it propagates.
     """
     try:
         yield
-    except TimeoutError:
+    except OSError:
         if host == client_host(host):
             raise
         warnings.warn(
-            f"Unable to verify that the server is bound on {port!r}", RuntimeWarning, stacklevel=3
+            f"Unable to verify that the server is bound on {port!r}", UserWarning, stacklevel=3
         )
 
 
@@ -304,7 +309,7 @@ class ServerAdapter:
         if not isinstance(self.bind_addr, tuple):
             return  # a UNIX socket, or an address only the server knows
         host, port = self.bound_addr
-        with _tolerate_unverifiable(host, port):
+        with _safe_wait(host, port):
             _await_occupied_port(host, port, timeout=Timeouts.occupied)
 
     @property
@@ -338,3 +343,40 @@ class ServerAdapter:
         """Stop the server, then start it again."""
         self.stop()
         self.start()
+
+
+class _FlupServer:
+    """A flup server adapter: flup is not supported, so making one fails clearly."""
+
+    flup_module = ""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise ImportError(
+            f"{type(self).__name__} needs flup's {self.flup_module!r} server, which "
+            "cherrypit does not support; serve the application with cheroot or any "
+            "WSGI server (cherrypit.tree is a WSGI application)"
+        )
+
+    def start(self) -> None:
+        """Never reached: the constructor refuses."""
+
+    def stop(self) -> None:
+        """Never reached: the constructor refuses."""
+
+
+class FlupCGIServer(_FlupServer):
+    """flup's CGI server (not supported)."""
+
+    flup_module = "flup.server.cgi"
+
+
+class FlupFCGIServer(_FlupServer):
+    """flup's FastCGI server (not supported)."""
+
+    flup_module = "flup.server.fcgi"
+
+
+class FlupSCGIServer(_FlupServer):
+    """flup's SCGI server (not supported)."""
+
+    flup_module = "flup.server.scgi"

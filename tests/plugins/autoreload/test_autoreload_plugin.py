@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -303,3 +304,32 @@ def test_the_state_reported_to_the_supervisor(tmp_path: Path) -> None:
     assert state.files[str(watched)] == before
     assert state.frequency == 0.05
     assert state.started is False
+
+
+def test_the_re_executed_process_ends_when_its_application_stops(tmp_path: Path) -> None:
+    # After an in-place restart the process is `python -m cherrypit_autoreload COMMAND`;
+    # an application that then calls engine.exit() (status 0) must end it, as before.
+    handover = tmp_path / "handover.json"
+    watched = tmp_path / "app.py"
+    watched.write_text("x = 1\n")
+    protocol.write_state(
+        str(handover), protocol.ChildState({str(watched): watched.stat().st_mtime_ns}, 0.05, True)
+    )
+    env = {**os.environ, "CHERRYPIT_RELOADER_HANDOVER": str(handover)}
+    env.pop("CHERRYPIT_RELOADER_CHILD", None)
+    command = [sys.executable, "-m", "cherrypit_autoreload", sys.executable, "-c", "pass"]
+
+    proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+
+    assert proc.returncode == 0, proc.stderr
+    assert "waiting for one of" not in proc.stderr
+    assert not handover.exists()
+
+
+def test_the_file_of_a_module_without_one_is_none() -> None:
+    # CherryPy's name for it, used by code that walks sys.modules itself.
+    class NoFile:
+        __file__ = None
+
+    assert process_plugins.Autoreloader._file_for_file_module(NoFile) is None
+    assert Autoreloader._file_for_file_module(os) == os.path.abspath(os.__file__)

@@ -49,7 +49,14 @@ sys.exit(int(action))
 class Harness:
     """A supervisor over the fake child, running in a thread."""
 
-    def __init__(self, folder: Path, plan: str, *flags: str, grace: float = 2.0) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        plan: str,
+        *flags: str,
+        grace: float = 2.0,
+        end_when_stopped: bool = False,
+    ) -> None:
         self.folder = folder
         (folder / "plan").write_text(plan)
         (folder / "watched.py").write_text("x = 1\n")
@@ -57,7 +64,10 @@ class Harness:
         self.script.write_text(FAKE_CHILD)
         self.output = io.StringIO()
         self.supervisor = Supervisor(
-            [sys.executable, str(self.script), *flags], output=self.output, grace=grace
+            [sys.executable, str(self.script), *flags],
+            output=self.output,
+            grace=grace,
+            end_when_stopped=end_when_stopped,
         )
         self.status: int | None = None
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -103,8 +113,10 @@ def harnesses() -> Iterator[list[Harness]]:
             harness.stop()
 
 
-def start(made: list[Harness], folder: Path, plan: str, *flags: str, **kw: float) -> Harness:
-    harness = Harness(folder, plan, *flags, **kw)
+def start(
+    made: list[Harness], folder: Path, plan: str, *flags: str, **kw: float | bool
+) -> Harness:
+    harness = Harness(folder, plan, *flags, **kw)  # type: ignore[arg-type]
     made.append(harness)
     harness.thread.start()
     return harness
@@ -150,6 +162,31 @@ def test_a_child_that_served_is_not_said_to_have_failed_before_serving(
 
     harness.stop()
     assert "the application exited with status 1, last error output:" in harness.text
+
+
+def test_a_child_that_stops_cleanly_ends_an_in_place_supervisor(
+    harnesses: list[Harness], tmp_path: Path
+) -> None:
+    # What engine.autoreload's in-place restart runs: the application calling
+    # engine.exit() must still end the process.
+    harness = start(harnesses, tmp_path, "3 0", "started", end_when_stopped=True)
+    harness.thread.join(timeout=30)
+
+    assert not harness.thread.is_alive(), harness.text
+    assert harness.status == 0
+    assert harness.runs == 2
+    assert "waiting for one of" not in harness.text
+
+
+def test_a_child_that_stops_cleanly_is_waited_on_under_reload(
+    harnesses: list[Harness], tmp_path: Path
+) -> None:
+    harness = start(harnesses, tmp_path, "0", "started")
+    wait_until(lambda: "waiting for one of" in harness.text, harness, "the wait")
+
+    assert harness.thread.is_alive()
+    assert harness.stop() == 0
+    assert harness.runs == 1
 
 
 def test_without_a_report_the_files_on_the_command_line_are_watched(
