@@ -48,7 +48,7 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 import cherrypit
 from app import Root
 
-cherrypit.config.update({"environment": "embedded"})
+cherrypit.config.update({"environment": sys.argv[3]})
 cherrypit.tree.mount(Root(), "")
 cherrypit.engine.start()
 server_log = open(sys.argv[2], "a")
@@ -173,15 +173,16 @@ def _assert_logged(text: str) -> None:
 # --- item: errors are always logged -------------------------------------------------
 
 
-def test_foreign_wsgi_server_gets_the_error_in_its_error_log(app_dir, spawn) -> None:
+@pytest.mark.parametrize("environment", ["embedded", "production"])
+def test_foreign_wsgi_server_gets_the_error_in_its_error_log(app_dir, spawn, environment) -> None:
     port = free_port()
     server_log = app_dir / "server-error.log"
-    proc = _start(spawn, app_dir, "wsgi_server.py", str(port), str(server_log))
+    proc = _start(spawn, app_dir, "wsgi_server.py", str(port), str(server_log), environment)
     _wait_for_port(port, proc)
     status, body = _get(port, "/boom")
     out, err = proc.communicate(timeout=20)
     assert status == 500
-    assert "Traceback" not in body and "order id" not in body  # embedded: not to the client
+    assert "Traceback" not in body and "order id" not in body  # not to the client
     _assert_logged(server_log.read_text())
     assert "ValueError" not in err  # once, in the server's log
 

@@ -177,7 +177,7 @@ class FallbackErrorHandler(WSGIErrorHandler):
     def __init__(
         self, environ_getter: Callable[[], MutableMapping[str, Any] | None] | None = None
     ) -> None:
-        super().__init__(environ_getter, logging.ERROR)
+        super().__init__(logging.ERROR, environ_getter)
 
     @staticmethod
     def _only_observes(handler: logging.Handler) -> bool:
