@@ -180,7 +180,7 @@ def test_foreign_wsgi_server_gets_the_error_in_its_error_log(app_dir, spawn, env
     proc = _start(spawn, app_dir, "wsgi_server.py", str(port), str(server_log), environment)
     _wait_for_port(port, proc)
     status, body = _get(port, "/boom")
-    out, err = proc.communicate(timeout=20)
+    _out, err = proc.communicate(timeout=20)
     assert status == 500
     assert "Traceback" not in body and "order id" not in body  # not to the client
     _assert_logged(server_log.read_text())

@@ -48,7 +48,8 @@ RequestSource = Callable[[], tuple[Any, Any]]
 FormatterFactory = Callable[["LogManager", logging.Logger, str], logging.Formatter]
 
 #: Marks the handlers a :class:`LogManager` owns (value ``'screen'``, ``'file'``,
-#: ``'wsgi'`` or ``'fallback'``), so that toggling a setting finds them again; CherryPy's attribute name.
+#: ``'wsgi'`` or ``'fallback'``), so that toggling a setting finds them again;
+#: CherryPy's attribute name.
 _MARK = "_cpbuiltin"
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

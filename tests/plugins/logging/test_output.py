@@ -87,7 +87,7 @@ def test_access_fields_setting_adds_id_and_duration(mount, capsys):
 
 def test_access_fields_must_be_a_bool(mount):
     mount()
-    with pytest.raises(ConfigError, match="log.access_fields must be True or False"):
+    with pytest.raises(ConfigError, match=r"log\.access_fields must be True or False"):
         cherrypit.config.update({"log.access_fields": "yes"})
 
 
