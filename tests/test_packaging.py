@@ -1,7 +1,8 @@
 """The distribution as it would be published: built, checked, installed, serving.
 
-``python -m build`` makes the wheel and the sdist from this checkout (without build
-isolation, with the virtualenv's hatchling: no network), ``twine check`` must accept
+``python -m build`` makes the sdist from this checkout and the wheel from that sdist, so
+a file the sdist lacks is missing from the wheel too (without build isolation, with the
+virtualenv's hatchling: no network); ``twine check --strict`` must accept
 both, and the wheel is installed — not editable — into a new virtualenv, which runs an
 application through the in-process test client, finds the first-party plugins through
 their entry points, and serves a request over HTTP with its own ``cherrypit`` command.
