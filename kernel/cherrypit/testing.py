@@ -336,6 +336,11 @@ def fresh_site(autoload: bool = True, plugins: Iterable[tuple[str, Any]] = ()) -
 
 @contextmanager
 def site_context(autoload: bool = True, plugins: Iterable[tuple[str, Any]] = ()) -> Iterator[None]:
+    """A fresh site for the ``with`` block (see :func:`fresh_site`), reset again after it.
+
+    :param autoload: load entry-point plugins on demand inside the block.
+    :param plugins: ``(name, plugin)`` pairs registered by hand inside the block.
+    """
     fresh_site(autoload, plugins)
     try:
         yield
