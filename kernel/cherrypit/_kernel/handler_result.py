@@ -70,7 +70,11 @@ def describe_handler(handler: Any) -> str:
 def check_result(value: Any, handler: Any) -> None:
     """Refuse, naming ``handler``, a result that is no body; warn about a mapping.
 
-    Called only for results that are not ``str``, ``bytes``, a list or ``None``.
+    :param value: what the handler returned; call this only for values that are not
+        ``str``, ``bytes``, a list or ``None`` (those are bodies as they are).
+    :param handler: the handler that returned it, tool wrappers included: it is
+        unwrapped to the application's callable for the message.
+    :raises TypeError: ``value`` is neither iterable nor a file.
     """
     if isinstance(value, Mapping):
         _warn_mapping(value, handler)
