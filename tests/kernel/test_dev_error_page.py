@@ -58,6 +58,11 @@ class Root:
 
     section = Section()
 
+    class Shelf:
+        pass
+
+    shelf = Shelf()
+
 
 def traceback_block(r: TestResponse) -> str:
     found = re.search(r'<pre id="traceback">(.*?)</pre>', r.text, re.S)
@@ -185,6 +190,25 @@ def test_object_without_exposed_index_gets_the_hint() -> None:
     r = dev_client().get("/section/")
     assert r.status == 404
     assert "/section leads to Root.Section.index, which is not exposed" in traceback_block(r)
+    r = dev_client().get("/shelf")
+    assert r.status == 404
+    assert "/shelf leads to the Shelf object, which has no exposed index" in traceback_block(r)
+
+
+def test_method_dispatcher_resource_without_exposed_gets_the_hint() -> None:
+    class Items:
+        def GET(self) -> str:
+            return "items"
+
+    class Api:
+        items = Items()
+
+    config = {"/": {**DEV, "request.dispatch": cherrypit.dispatch.MethodDispatcher()}}
+    r = serve(Api(), config).get("/items")
+    assert r.status == 404
+    hint = traceback_block(r)
+    assert "/items leads to the Items object, which is not exposed" in hint
+    assert "exposed = True" in hint
 
 
 def test_hint_in_json_errors() -> None:

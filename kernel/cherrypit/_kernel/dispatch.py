@@ -490,24 +490,34 @@ def _unexposed_target(
     return found
 
 
-def _not_found(trail: Trail) -> NotFound:
-    """The 404 for a trail without a handler, with a hint when ``@expose`` is missing."""
+def _not_found(trail: Trail, resources: bool = False) -> NotFound:
+    """The 404 for a trail without a handler, with a hint when ``@expose`` is missing.
+
+    ``resources``: the dispatcher serves exposed objects (``MethodDispatcher``).
+    """
     error = NotFound()
     if trail.unexposed is not None:
         path, node = trail.unexposed
-        error.hint = unexposed_hint(path, node)
+        error.hint = unexposed_hint(path, node, resources)
     return error
 
 
-def unexposed_hint(path: str, node: Any) -> str:
+def unexposed_hint(path: str, node: Any, resources: bool = False) -> str:
     """The development hint for a URL that leads to an object nobody exposed."""
+    if resources and not inspect.isroutine(node):
+        kind = node.__name__ if inspect.isclass(node) else type(node).__name__
+        return (
+            f"Hint: {path} leads to the {kind} object, which is not exposed. Set "
+            "exposed = True in its class to serve it with MethodDispatcher (this hint "
+            "shows in development only)."
+        )
     if callable(node) and not inspect.isclass(node):
         name = getattr(node, "__qualname__", None) or type(node).__qualname__
         return (
             f"Hint: {path} leads to {name}, which is not exposed. Decorate it with "
             "@cherrypit.expose to serve it (this hint shows in development only)."
         )
-    kind = node.__qualname__ if inspect.isclass(node) else f"a {type(node).__qualname__} object"
+    kind = node.__name__ if inspect.isclass(node) else f"the {type(node).__name__} object"
     return (
         f"Hint: {path} leads to {kind}, which has no exposed index method. Add one "
         "decorated with @cherrypit.expose (this hint shows in development only)."
@@ -526,7 +536,7 @@ class MethodDispatcher(Dispatcher):
         trail = self.find_trail(request, path_info)
         resource = trail.handler
         if resource is None:
-            request.apply_trail(trail, NotFound())
+            request.apply_trail(trail, _not_found(trail, resources=True))
             return
         methods = [m for m in dir(resource) if m.isupper()]
         if "GET" in methods and "HEAD" not in methods:
