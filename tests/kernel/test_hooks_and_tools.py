@@ -330,6 +330,82 @@ def test_tool_subclass_with_own_setup_runs_per_request() -> None:
     assert calls == ["setup", "ran", "setup", "ran"]
 
 
+def test_any_object_with_setup_is_a_tool() -> None:
+    # CherryPy only calls ``_setup()`` on a tool that is on; it need not be a Tool.
+    calls: list[str] = []
+
+    class Uppercase:
+        def _setup(self) -> None:
+            calls.append("setup")
+
+            def upper() -> None:
+                cherrypit.response.body = [b"".join(cherrypit.response.body).upper()]
+
+            cherrypit.request.hooks.attach("before_finalize", upper)
+
+    cherrypit.tools.upper = Uppercase()
+
+    @cherrypit.config(**{"tools.upper.on": True})
+    class R:
+        @cherrypit.expose
+        def index(self) -> str:
+            return "quiet"
+
+    cherrypit.tree.mount(R())
+    assert Client().get("/").text == "QUIET"
+    assert calls == ["setup"]
+
+
+def test_a_toolbox_registered_as_a_request_namespace_sets_up_its_tools() -> None:
+    # CherryPy's pattern: a custom toolbox, its tools switched on by a decorator and
+    # configured under its own namespace, added to ``request_class.namespaces``.
+    box = cherrypit._cptools.Toolbox("myauth")
+
+    def check_access(default: bool = False) -> None:
+        if not default:
+            raise cherrypit.HTTPError(401)
+
+    box.check_access = cherrypit.Tool("before_request_body", check_access)
+
+    class R:
+        @cherrypit.expose
+        @box.check_access()
+        def closed(self) -> str:
+            return "in"
+
+        @cherrypit.expose
+        @box.check_access()
+        def opened(self) -> str:
+            return "in"
+
+    app = cherrypit.tree.mount(R(), "", {"/opened": {"myauth.check_access.default": True}})
+    app.request_class.namespaces["myauth"] = box
+    c = Client()
+    assert c.get("/closed").status == 401
+    assert (c.get("/opened").status, c.get("/opened").text) == (200, "in")
+
+
+def test_a_context_manager_namespace_receives_keys_through_what_enter_returns() -> None:
+    got: list[tuple[str, Any]] = []
+
+    class Collector:
+        def __enter__(self) -> Any:
+            return lambda key, value: got.append((key, value))
+
+        def __exit__(self, *exc: object) -> None:
+            got.append(("exit", None))
+
+    class R:
+        @cherrypit.expose
+        def index(self) -> str:
+            return ""
+
+    app = cherrypit.tree.mount(R(), "", {"/": {"collect.a": 1}})
+    app.request_class.namespaces["collect"] = Collector()
+    Client().get("/")
+    assert got == [("a", 1), ("exit", None)]
+
+
 def test_tool_merged_args_inside_a_request() -> None:
     seen: dict[str, Any] = {}
 
