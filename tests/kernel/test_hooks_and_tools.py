@@ -273,6 +273,24 @@ def test_handler_tool_can_replace_the_handler() -> None:
     assert c.get("/static").status == 404
 
 
+def test_path_config_overrides_the_arguments_a_mounted_handler_tool_was_built_with() -> None:
+    def answer(text: str = "default") -> bool:
+        cherrypit.response.body = text.encode()
+        return True
+
+    tool = cherrypit.HandlerTool(answer)
+    cherrypit.tools.answer = tool
+
+    class R:
+        built = tool.handler(text="built with")
+        overridden = tool.handler(text="built with")
+
+    cherrypit.tree.mount(R(), "", {"/overridden": {"tools.answer.text": "from config"}})
+    c = Client()
+    assert c.get("/built").text == "built with"
+    assert c.get("/overridden").text == "from config"
+
+
 def test_handler_wrapper_tool() -> None:
     def wrapper(inner: Any, *args: Any, **kwargs: Any) -> str:
         return f"wrapped({inner(*args, **kwargs)})"

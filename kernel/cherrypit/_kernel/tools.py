@@ -76,13 +76,16 @@ class Tool:
                     pass
 
     def _merged_args(self, d: dict[str, Any] | None = None) -> dict[str, Any]:
-        """This tool's config for the current request, updated with ``d``."""
+        """``d`` updated with this tool's config for the current request.
+
+        Config wins over ``d`` (CherryPy's order): a path's config overrides the
+        arguments a handler tool was built with.
+        """
         request = serving.current().request
         toolmaps = getattr(request, "toolmaps", {})
-        conf = dict(toolmaps.get(self.namespace, {}).get(self._name, {}))
+        conf = dict(d) if d else {}
+        conf.update(toolmaps.get(self.namespace, {}).get(self._name, {}))
         conf.pop("on", None)
-        if d:
-            conf.update(d)
         return conf
 
     def __call__(self, *args: Any, **kwargs: Any) -> Callable[[Any], Any]:
