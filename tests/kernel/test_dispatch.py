@@ -333,6 +333,38 @@ def test_type_error_inside_handler_is_a_500_not_a_404() -> None:
     assert c.get("/").status == 500
 
 
+def test_a_path_segment_never_fills_a_keyword_only_parameter() -> None:
+    class R:
+        @cherrypit.expose
+        def hello(self, *, name: str = "world") -> str:
+            return f"Hello {name}!"
+
+    c = serve(R())
+    assert c.get("/hello?name=you").text == "Hello you!"
+    assert c.get("/hello/extra").status == 404
+
+
+def test_a_type_error_below_a_wrapper_taking_anything_is_a_500() -> None:
+    # The wrapper's own signature decides, not the wrapped function's (CherryPy's
+    # reading): the wrapper accepted the request, the failure is the application's.
+    import functools
+
+    def needs(a: str, b: str) -> str:
+        return a + b
+
+    @functools.wraps(needs)
+    def wrapper(*args: Any, **kwargs: Any) -> str:
+        return needs(**kwargs)
+
+    class R:
+        pass
+
+    R.page = cherrypit.expose(wrapper)  # type: ignore[attr-defined]
+    c = serve(R())
+    assert c.get("/page?a=1&b=2").text == "12"
+    assert c.get("/page?a=1").status == 500
+
+
 # --- _cp_dispatch and popargs ---------------------------------------------------------
 
 
