@@ -377,7 +377,7 @@ def test_any_object_with_setup_is_a_tool() -> None:
 def test_a_toolbox_registered_as_a_request_namespace_sets_up_its_tools() -> None:
     # CherryPy's pattern: a custom toolbox, its tools switched on by a decorator and
     # configured under its own namespace, added to ``request_class.namespaces``.
-    box = cherrypit._cptools.Toolbox("myauth")
+    box = cherrypit.Toolbox("myauth")
 
     def check_access(default: bool = False) -> None:
         if not default:

@@ -103,13 +103,16 @@ class _LazyUniqueId:
         obj.__dict__["unique_id"] = value
 
 
-class RequestNamespaces(dict[str, Callable[[str, Any], None]]):
+class RequestNamespaces(dict[str, Any]):
     """``Request.namespaces``: per-request config namespace → handler ``(key, value)``.
 
     Register a handler here to give the keys of a namespace of your own (``db.*``,
     say) a meaning in path config: it is called for each key of that namespace when a
-    request's config is set up.  Calling the mapping with a config dict applies that
-    config to the current request (the built-in namespaces and these handlers).
+    request's config is set up.  A handler may also be a context manager (a
+    :class:`~cherrypit.Toolbox` is one): entered before the keys, which go to what
+    ``__enter__`` returns, and exited after them.  Calling the mapping with a config
+    dict applies that config to the current request (the built-in namespaces and these
+    handlers).
     """
 
     def __call__(self, config: dict[str, Any]) -> None:
