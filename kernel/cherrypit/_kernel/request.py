@@ -195,6 +195,8 @@ class Request:
     trusted_proxies: Iterable[str] = ()
     #: Whether a trusted proxy's headers already rewrote base/scheme/remote.
     forwarded_applied = False
+    #: (settings, base, scheme, remote ip) before the forwarded headers were applied.
+    forwarded_undo: tuple[Any, str, str, str] | None = None
     wsgi_environ: dict[str, Any] = {}
     json: Any = None
 
