@@ -752,6 +752,28 @@ def test_virtual_host_without_x_forwarded_host() -> None:
     assert r.text == "vroot"
 
 
+def test_virtual_host_gives_the_static_section_without_its_prefix() -> None:
+    # A section configured under the vhost prefix serves the URLs without it, so the
+    # staticdir tool must see the section as the browser's path (CherryPy does so).
+    seen: list[str] = []
+
+    def staticdir(section: str, dir: str) -> bool:
+        seen.append(section)
+        cherrypit.response.body = [section.encode()]
+        return True
+
+    cherrypit.tools.staticdir = cherrypit.HandlerTool(staticdir)
+    domains: dict[str, Any] = {"www.two.com": "/s2"}
+    vd = cherrypit.dispatch.VirtualHost(**domains)
+    conf = {"tools.staticdir.on": True, "tools.staticdir.dir": "/srv"}
+    serve(VRoot(), {"/": {"request.dispatch": vd}, "/s2/assets": conf})
+    c = Client(host="www.two.com")
+    assert c.get("/assets/a.css").text == "/assets"
+    # Without the virtual host, the same section is reached by its full path.
+    assert Client(host="other").get("/s2/assets/a.css").text == "/s2/assets"
+    assert seen == ["/assets", "/s2/assets"]
+
+
 # --- RoutesDispatcher -----------------------------------------------------------------
 
 

@@ -623,11 +623,15 @@ def VirtualHost(
             ):
                 domain = header("X-Forwarded-Host", domain)
         prefix = domains.get(domain, "")
-        if prefix:
-            path_info = urljoin(prefix, path_info)
-        result = next_dispatcher(path_info)
+        if not prefix:
+            return next_dispatcher(path_info)
+        # The static section of a config path below the prefix is the URL's path
+        # (without the prefix): the request plan takes it off (see apply_trail).
+        request.dispatch_prefix = prefix
+        result = next_dispatcher(urljoin(prefix, path_info))
         section = request.config.get("tools.staticdir.section")
-        if section and prefix:
+        if section and section.startswith(prefix + "/"):
+            # A dispatcher that set request.config itself, without a plan.
             request.config["tools.staticdir.section"] = section[len(prefix) :]
         return result
 

@@ -195,6 +195,9 @@ class Request:
     trusted_proxies: Iterable[str] = ()
     #: Whether a trusted proxy's headers already rewrote base/scheme/remote.
     forwarded_applied = False
+    #: The path prefix a virtual-host dispatcher added to the URL's path; config
+    #: sections found below it name ``tools.staticdir.section`` without it.
+    dispatch_prefix = ""
     #: (settings, base, scheme, remote ip) before the forwarded headers were applied.
     forwarded_undo: tuple[Any, str, str, str] | None = None
     wsgi_environ: dict[str, Any] = {}
@@ -380,7 +383,11 @@ class Request:
         app = self.app
         assert app is not None
         try:
-            plan = app.plan_for(trail.sources, trail.staticdir_section)
+            section = trail.staticdir_section
+            prefix = self.dispatch_prefix
+            if section and prefix and section.startswith(prefix):
+                section = section[len(prefix) :]
+            plan = app.plan_for(trail.sources, section)
         except Exception:
             # The plan carries the error-logging tools, so log this one here.
             from cherrypit._kernel import site
