@@ -295,3 +295,17 @@ def test_a_folded_line_after_a_header_continues_it_as_in_cherrypy(site: int) -> 
     result = exchange(site, payload)
     assert result.statuses == [200], result
     assert result.data.endswith(b"'one two'")
+
+
+# --- item 3: very long paths --------------------------------------------------------------
+
+
+def test_a_path_of_40000_segments_is_414_inside_the_head_limit(site: int) -> None:
+    # 80 kB of request line: inside max_request_header_size, so the cap answers.
+    with capture_error_log() as errors:
+        result = exchange(
+            site, b"GET " + b"/a" * 40_000 + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+    assert result.statuses == [414], result
+    assert b"40000 segments; at most 1000" in result.data
+    quiet(errors)
