@@ -18,7 +18,13 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from cherrypit.process.servers import BindAddr, PortInUseError, ServerAdapter, Timeouts
+from cherrypit.process.servers import (
+    BindAddr,
+    BindError,
+    PortInUseError,
+    ServerAdapter,
+    Timeouts,
+)
 from cherrypit_server.wsgi_server import CPWSGIServer
 
 if TYPE_CHECKING:
@@ -256,8 +262,8 @@ class Server(ServerAdapter):
             where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
             if code == errno.EADDRINUSE:
                 return PortInUseError(f"{prefix}.socket_port: port {where} is already in use")
-            return OSError(f"{prefix}.socket_host: cannot listen on {where}: {reason}")
-        return OSError(f"{prefix}.socket_file: cannot listen on {addr}: {reason}")
+            return BindError(f"{prefix}.socket_host: cannot listen on {where}: {reason}")
+        return BindError(f"{prefix}.socket_file: cannot listen on {addr}: {reason}")
 
     def stop(self) -> None:
         """Stop serving; the next :meth:`start` rebuilds from the settings then current."""

@@ -142,8 +142,8 @@ def test_as_dict_copies_mappings() -> None:
 
 
 def test_config_file_validation_errors_name_the_key(tmp_path: Path) -> None:
-    path = write(tmp_path, "[global]\nrequest.show_tracebacks = 'yes'\n")
-    with pytest.raises(ConfigError, match=r"request\.show_tracebacks"):
+    path = write(tmp_path, "[global]\nrequest.uri_encoding = 5\n")
+    with pytest.raises(ConfigError, match=r"request\.uri_encoding"):
         cherrypit.config.update(str(path))
 
 
