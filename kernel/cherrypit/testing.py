@@ -35,6 +35,7 @@ from cherrypit._kernel import pluginmanager, serving, site
 from cherrypit._kernel.engine import AutoreloadSettings
 from cherrypit._kernel.request import Request
 from cherrypit._kernel.tree import Application
+from cherrypit._kernel.wsgi import RAISE_ERRORS_KEY
 
 __all__ = [
     "Client",
@@ -209,6 +210,8 @@ class Client:
             "wsgi.multithread": True,
             "wsgi.multiprocess": False,
             "wsgi.run_once": False,
+            # request.throw_errors: the exception reaches the test, not an error page.
+            RAISE_ERRORS_KEY: True,
             "HTTP_HOST": self.host,
         }
         if body is not None:

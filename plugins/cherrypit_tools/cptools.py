@@ -161,7 +161,8 @@ def proxy(
     Only a trusted peer is believed: ``trusted`` (addresses, networks, or ``"*"`` for
     CherryPy's trust-everyone), else ``request.trusted_proxies``, else the loopback
     addresses.  When the tool is on site-wide or in ``[/]`` the kernel has already done
-    this before dispatch, and the tool does nothing.
+    this before dispatch; the tool then changes something only where the path's
+    settings differ from those.
 
     :param base: the public ``scheme://host[:port]``; the ``local`` header (or
         ``Forwarded: host=``) overrides it when present.
@@ -174,8 +175,6 @@ def proxy(
         headers.
     """
     request = current().request
-    if request.forwarded_applied:
-        return
     believed = apply_forwarded(
         request,
         base=base,

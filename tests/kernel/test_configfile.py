@@ -171,10 +171,15 @@ def test_call_arguments_unpack_mappings_and_sequences(tmp_path: Path) -> None:
         "literal = dict(**{'foo': 'bar'})\n"
         "mixed = dict(foo='buzz', **{'bar': 'foo'})\n"
         "merged = {'a': 1, **{'b': 2}}\n"
+        "override = dict(foo='buzz', **{'foo': 'bar', 'bar': 'foo'})\n"
+        "first = dict(**{'k': 1}, **{'k': 2})\n"
         "starred = max(*[3, 9, 4])\n"
     )
     values = parse(conf)["my"]
     assert values["literal"] == {"foo": "bar"}
     assert values["mixed"] == {"foo": "buzz", "bar": "foo"}
     assert values["merged"] == {"a": 1, "b": 2}
+    # CherryPy's reading: the keyword written out wins over a ** key (no TypeError).
+    assert values["override"] == {"foo": "buzz", "bar": "foo"}
+    assert values["first"] == {"k": 1}
     assert values["starred"] == 9

@@ -333,6 +333,38 @@ def test_type_error_inside_handler_is_a_500_not_a_404() -> None:
     assert c.get("/").status == 500
 
 
+def test_a_path_segment_never_fills_a_keyword_only_parameter() -> None:
+    class R:
+        @cherrypit.expose
+        def hello(self, *, name: str = "world") -> str:
+            return f"Hello {name}!"
+
+    c = serve(R())
+    assert c.get("/hello?name=you").text == "Hello you!"
+    assert c.get("/hello/extra").status == 404
+
+
+def test_a_type_error_below_a_wrapper_taking_anything_is_a_500() -> None:
+    # The wrapper's own signature decides, not the wrapped function's (CherryPy's
+    # reading): the wrapper accepted the request, the failure is the application's.
+    import functools
+
+    def needs(a: str, b: str) -> str:
+        return a + b
+
+    @functools.wraps(needs)
+    def wrapper(*args: Any, **kwargs: Any) -> str:
+        return needs(**kwargs)
+
+    class R:
+        pass
+
+    R.page = cherrypit.expose(wrapper)  # type: ignore[attr-defined]
+    c = serve(R())
+    assert c.get("/page?a=1&b=2").text == "12"
+    assert c.get("/page?a=1").status == 500
+
+
 # --- _cp_dispatch and popargs ---------------------------------------------------------
 
 
@@ -718,6 +750,28 @@ def test_virtual_host_without_x_forwarded_host() -> None:
     serve(VRoot(), {"/": {"request.dispatch": vd, "request.trusted_proxies": ["127.0.0.1"]}})
     r = Client().get("/", headers={"Host": "unknown", "X-Forwarded-Host": "www.one.com"})
     assert r.text == "vroot"
+
+
+def test_virtual_host_gives_the_static_section_without_its_prefix() -> None:
+    # A section configured under the vhost prefix serves the URLs without it, so the
+    # staticdir tool must see the section as the browser's path (CherryPy does so).
+    seen: list[str] = []
+
+    def staticdir(section: str, dir: str) -> bool:
+        seen.append(section)
+        cherrypit.response.body = [section.encode()]
+        return True
+
+    cherrypit.tools.staticdir = cherrypit.HandlerTool(staticdir)
+    domains: dict[str, Any] = {"www.two.com": "/s2"}
+    vd = cherrypit.dispatch.VirtualHost(**domains)
+    conf = {"tools.staticdir.on": True, "tools.staticdir.dir": "/srv"}
+    serve(VRoot(), {"/": {"request.dispatch": vd}, "/s2/assets": conf})
+    c = Client(host="www.two.com")
+    assert c.get("/assets/a.css").text == "/assets"
+    # Without the virtual host, the same section is reached by its full path.
+    assert Client(host="other").get("/s2/assets/a.css").text == "/s2/assets"
+    assert seen == ["/assets", "/s2/assets"]
 
 
 # --- RoutesDispatcher -----------------------------------------------------------------

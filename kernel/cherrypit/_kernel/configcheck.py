@@ -63,8 +63,9 @@ def tool_settings(name: str, tool: Tool, declared: Mapping[str, Settings]) -> Se
         return Settings(merged, unknown=own.unknown, check=own.check, what=own.what)
     # A plain function tool passes its settings as arguments: an unknown one is a
     # TypeError on every request.  Anything else may read its settings any way.
-    plain = type(tool)._attachments in (Tool._attachments, HandlerTool._attachments)
-    plain = plain and type(tool)._setup is Tool._setup
+    attachments = getattr(type(tool), "_attachments", None)
+    plain = attachments in (Tool._attachments, HandlerTool._attachments)
+    plain = plain and getattr(type(tool), "_setup", None) is Tool._setup
     return Settings(names, unknown=REFUSE if plain and not var_kw else "allow")
 
 

@@ -169,25 +169,33 @@ class LateParamPageHandler(PageHandler):
 
 def _signature_parts(
     func: Callable[..., Any],
-) -> tuple[list[str], bool, bool, list[str]]:
-    """(named args, has *args, has **kwargs, names with defaults) of ``func``."""
+) -> tuple[list[str], list[str], bool, bool, list[str]]:
+    """(positional names, keyword-only names, has *args, has **kwargs, names with defaults).
+
+    The signature is ``func``'s own, not that of what it wraps (``functools.wraps``):
+    a wrapper taking ``*args, **kwargs`` accepts anything, so a ``TypeError`` from
+    deeper down is the application's error, as in CherryPy.
+    """
     try:
-        sig = inspect.signature(func)
+        sig = inspect.signature(func, follow_wrapped=False)
     except (TypeError, ValueError):
-        sig = inspect.signature(func.__call__)  # type: ignore[operator]
-    names: list[str] = []
+        sig = inspect.signature(func.__call__, follow_wrapped=False)  # type: ignore[operator]
+    positional: list[str] = []
+    keyword_only: list[str] = []
     with_defaults: list[str] = []
     varargs = varkw = False
     for p in sig.parameters.values():
-        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY):
-            names.append(p.name)
-            if p.default is not p.empty:
-                with_defaults.append(p.name)
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            positional.append(p.name)
+        elif p.kind == p.KEYWORD_ONLY:
+            keyword_only.append(p.name)
         elif p.kind == p.VAR_POSITIONAL:
             varargs = True
         elif p.kind == p.VAR_KEYWORD:
             varkw = True
-    return names, varargs, varkw, with_defaults
+        if p.default is not p.empty:
+            with_defaults.append(p.name)
+    return positional, keyword_only, varargs, varkw, with_defaults
 
 
 def test_callable_spec(
@@ -203,13 +211,14 @@ def test_callable_spec(
     """
     request = serving.current().request
     show = getattr(request, "show_mismatched_params", False)
-    names, varargs, varkw, with_defaults = _signature_parts(callable)
-    usage = dict.fromkeys(names, 0)
+    positional, keyword_only, varargs, varkw, with_defaults = _signature_parts(callable)
+    usage = dict.fromkeys(positional + keyword_only, 0)
     surplus_positional = 0
     surplus_keywords: set[str] = set()
+    # Positional values (path segments) fill positional parameters only.
     for i in range(len(callable_args)):
-        if i < len(names):
-            usage[names[i]] += 1
+        if i < len(positional):
+            usage[positional[i]] += 1
         else:
             surplus_positional += 1
     for key in callable_kwargs:
@@ -617,11 +626,15 @@ def VirtualHost(
             ):
                 domain = header("X-Forwarded-Host", domain)
         prefix = domains.get(domain, "")
-        if prefix:
-            path_info = urljoin(prefix, path_info)
-        result = next_dispatcher(path_info)
+        if not prefix:
+            return next_dispatcher(path_info)
+        # The static section of a config path below the prefix is the URL's path
+        # (without the prefix): the request plan takes it off (see apply_trail).
+        request.dispatch_prefix = prefix
+        result = next_dispatcher(urljoin(prefix, path_info))
         section = request.config.get("tools.staticdir.section")
-        if section and prefix:
+        if section and section.startswith(prefix + "/"):
+            # A dispatcher that set request.config itself, without a plan.
             request.config["tools.staticdir.section"] = section[len(prefix) :]
         return result
 

@@ -376,7 +376,8 @@ def get_error_page(status: int | str, **kwargs: Any) -> bytes:
                 return b"".join(
                     c if isinstance(c, bytes) else str(c).encode("utf-8") for c in result
                 )
-            with open(custom, encoding="utf-8") as template:
+            # newline="": the file's own line endings are sent as they are.
+            with open(custom, encoding="utf-8", newline="") as template:
                 page = template.read() % values
             response.headers["Content-Type"] = "text/html;charset=utf-8"
             return page.encode("utf-8")

@@ -103,13 +103,16 @@ class _LazyUniqueId:
         obj.__dict__["unique_id"] = value
 
 
-class RequestNamespaces(dict[str, Callable[[str, Any], None]]):
+class RequestNamespaces(dict[str, Any]):
     """``Request.namespaces``: per-request config namespace → handler ``(key, value)``.
 
     Register a handler here to give the keys of a namespace of your own (``db.*``,
     say) a meaning in path config: it is called for each key of that namespace when a
-    request's config is set up.  Calling the mapping with a config dict applies that
-    config to the current request (the built-in namespaces and these handlers).
+    request's config is set up.  A handler may also be a context manager (a
+    :class:`~cherrypit.Toolbox` is one): entered before the keys, which go to what
+    ``__enter__`` returns, and exited after them.  Calling the mapping with a config
+    dict applies that config to the current request (the built-in namespaces and these
+    handlers).
     """
 
     def __call__(self, config: dict[str, Any]) -> None:
@@ -192,6 +195,11 @@ class Request:
     trusted_proxies: Iterable[str] = ()
     #: Whether a trusted proxy's headers already rewrote base/scheme/remote.
     forwarded_applied = False
+    #: The path prefix a virtual-host dispatcher added to the URL's path; config
+    #: sections found below it name ``tools.staticdir.section`` without it.
+    dispatch_prefix = ""
+    #: (settings, base, scheme, remote ip) before the forwarded headers were applied.
+    forwarded_undo: tuple[Any, str, str, str] | None = None
     wsgi_environ: dict[str, Any] = {}
     json: Any = None
 
@@ -375,7 +383,11 @@ class Request:
         app = self.app
         assert app is not None
         try:
-            plan = app.plan_for(trail.sources, trail.staticdir_section)
+            section = trail.staticdir_section
+            prefix = self.dispatch_prefix
+            if section and prefix and section.startswith(prefix):
+                section = section[len(prefix) :]
+            plan = app.plan_for(trail.sources, section)
         except Exception:
             # The plan carries the error-logging tools, so log this one here.
             from cherrypit._kernel import site

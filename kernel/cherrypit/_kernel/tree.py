@@ -19,7 +19,7 @@ from cherrypit._kernel.errors import ConfigError
 from cherrypit._kernel.plan import Plan
 from cherrypit._kernel.request import Request, Response
 from cherrypit._kernel.tools import Toolbox
-from cherrypit._kernel.wsgi import serve
+from cherrypit._kernel.wsgi import RAISE_ERRORS_KEY, serve, trap_error
 
 if TYPE_CHECKING:
     from cherrypit._kernel.logmanager import LogManager
@@ -91,7 +91,15 @@ class WSGIPipeline:
             for name, factory in reversed(self.pipeline):
                 head = factory(head, **self.config.get(name, {}))
             self.head = head
-        return head(environ, start_response)
+        try:
+            return head(environ, start_response)
+        except Exception as exc:
+            # A request with ``throw_errors`` (or a middleware) raised: the pipeline's
+            # middleware has seen the exception; the client still gets an answer
+            # (CherryPy's ExceptionTrapper at the head of every application's pipeline).
+            if environ.get(RAISE_ERRORS_KEY):
+                raise
+            return trap_error(environ, start_response, exc)
 
     def namespace_handler(self, key: str, value: Any) -> None:
         """``wsgi.pipeline = [(name, factory), ...]`` and ``wsgi.<name>.<arg> = value``."""
