@@ -51,6 +51,9 @@ class Server(ServerAdapter):
     _socket_host: str | None = "127.0.0.1"
     #: Path of a UNIX socket to listen on instead of TCP (host and port are ignored).
     socket_file: str | None = None
+    #: Permissions of the ``socket_file`` (connecting needs write permission); None:
+    #: ``0o777`` less the process umask, as CherryPy.
+    socket_file_mode: int | None = None
     #: Backlog of ``listen()``: connections the OS queues before ``accept()``.
     socket_queue_size: int = 5
     #: Seconds an accepted connection may stay silent.

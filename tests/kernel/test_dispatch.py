@@ -909,3 +909,54 @@ def test_find_handler_compat_api() -> None:
     c = serve(Root(), {"/": {"request.dispatch": my_dispatch}})
     assert c.get("/args/1/2").text == "1|2|()"
     assert seen["found"] == ("args", ["1", "2"])
+
+
+# --- path length ----------------------------------------------------------------------
+
+
+class Loop:
+    """A node that is its own child: every path of ``a`` segments finds a handler."""
+
+    @cherrypit.expose
+    def index(self) -> str:
+        return "looped"
+
+
+Loop.a = Loop()  # type: ignore[attr-defined]
+
+
+def test_more_path_segments_than_the_cap_is_414() -> None:
+    c = serve(Loop())
+    assert c.get("/a" * 999).text == "looped"
+    r = c.get("/a" * 1001)
+    assert r.status == 414
+    assert message(r) == "The path has 1001 segments; at most 1000 are allowed."
+    # Empty segments (doubled slashes) do not count, as they do not dispatch.
+    assert c.get("//a" * 999).text == "looped"
+
+
+def test_the_segment_cap_is_set_in_the_root_section() -> None:
+    c = serve(Loop(), {"/": {"request.max_path_segments": 3}})
+    assert c.get("/a/a/a").text == "looped"
+    assert c.get("/a/a/a/a").status == 414
+
+
+def test_no_segment_cap_walks_a_long_path_to_its_end() -> None:
+    # 40,000 segments: a walk that is not linear in the path would take minutes.
+    c = serve(Loop(), {"/": {"request.max_path_segments": 0}})
+    assert c.get("/a" * 40_000).text == "looped"
+    r = c.get("/a" * 20_000 + "/b" * 20_000)
+    assert r.status == 404
+
+
+def test_the_walk_stops_where_no_node_and_no_deeper_section_remain() -> None:
+    conf = {
+        "/": {"request.max_path_segments": 0},
+        "/gone/deeper": {"response.headers.x-section": "deeper"},
+    }
+    c = serve(Loop(), conf)
+    # Below a missing node, a deeper config section still applies, as in CherryPy ...
+    assert c.get("/gone/deeper/x").header("X-Section") == "deeper"
+    # ... and where none remains the rest of the path is not looked at.
+    r = c.get("/gone" + "/x" * 40_000)
+    assert r.status == 404 and r.header("X-Section") is None

@@ -365,6 +365,9 @@ class Dispatcher:
         fullpath.append("index")
         fullpath_len = len(fullpath)
         section_prefixes = _section_prefixes(path_sections) if path_sections else frozenset()
+        # Past the longest section name no section can match: the walked path is no
+        # longer built (hashing an ever longer string would make the walk quadratic).
+        deepest = max(map(len, path_sections)) if path_sections else -1
 
         # Each trail entry: (node, [config sources], segments left)
         root_sources: list[dict[str, Any]] = []
@@ -420,14 +423,14 @@ class Dispatcher:
                 conf = getattr(node, "_cp_config", None)
                 if conf:
                     sources.append(conf)
-            if path_sections:
+            if len(curpath) <= deepest:
                 for seg in fullpath[fullpath_len - before : fullpath_len - left]:
                     curpath += "/" + seg
                     if curpath in path_sections:
                         sources.append(app_config[curpath])
             entries.append((node, sources, left))
             # Past the last node, only deeper config sections could still matter.
-            if node is None and curpath not in section_prefixes:
+            if node is None and (len(curpath) > deepest or curpath not in section_prefixes):
                 break
 
         def collect(upto: int, extra: dict[str, Any] | None) -> tuple[list[Any], str | None]:

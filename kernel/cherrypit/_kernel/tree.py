@@ -398,12 +398,22 @@ class Tree:
         if path is None:
             request = serving.current().request
             path = request.script_name + request.path_info
-        while True:
-            if path in self.apps:
-                return path
-            if path == "":
-                return None
-            path = path[: path.rfind("/")]
+        if path in self.apps:
+            return path
+        # The longest mount point that is a whole-segment prefix of the path.  Looking
+        # at each mount point (there are few) keeps this linear in the path's length;
+        # cutting one segment at a time off a long path would be quadratic.
+        best: str | None = None
+        for mount_point in self.apps:
+            if (best is None or len(mount_point) > len(best)) and (
+                mount_point == ""
+                or (
+                    path.startswith(mount_point)
+                    and path[len(mount_point) : len(mount_point) + 1] == "/"
+                )
+            ):
+                best = mount_point
+        return best
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         single = self._single
