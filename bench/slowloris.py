@@ -5,13 +5,16 @@
     .venv/bin/python bench/slowloris.py                      # cherrypit, 100 slow connections, 30 s
     .venv/bin/python bench/slowloris.py --python ~/.cache/cherrypit-conformance/venv/bin/python
     .venv/bin/python bench/slowloris.py --body --connections 50 --duration 20
+    .venv/bin/python bench/slowloris.py --body --body-length 1000000   # above the body buffer
+    .venv/bin/python bench/slowloris.py --chunked
 
 A server (10 worker threads, production settings) is started in a subprocess with
 ``--python`` (CherryPy when that interpreter has it, else cherrypit).  ``--connections``
-attackers each open a connection and send a request head (or, with ``--body``, a
-body) one byte a second, reconnecting whenever the server closes on them.  Meanwhile
-one normal client sends ``GET /`` on a fresh connection every 0.1 s and counts the
-answers that arrive within ``--patience`` seconds.  The last line is a JSON summary.
+attackers each open a connection and send a request head (or, with ``--body``, a body
+of ``--body-length`` bytes; with ``--chunked``, a chunked body) one byte a second,
+reconnecting whenever the server closes on them.  Meanwhile one normal client sends
+``GET /`` on a fresh connection every 0.1 s and counts the answers that arrive within
+``--patience`` seconds.  The last line is a JSON summary.
 """
 
 from __future__ import annotations
@@ -61,8 +64,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def attacker(port: int, body: int, stop: threading.Event) -> None:
-    if body:
+def attacker(port: int, body: int, chunked: bool, stop: threading.Event) -> None:
+    if chunked:
+        head = b"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\n"
+        head += b"Transfer-Encoding: chunked\r\n\r\n"
+        drip = b"1\r\nx\r\n"
+    elif body:
         head = b"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\n"
         head += b"Content-Length: %d\r\n\r\n" % body
         drip = b"x"
@@ -72,9 +79,12 @@ def attacker(port: int, body: int, stop: threading.Event) -> None:
     while not stop.is_set():
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
-                s.sendall(head if body else head[:1])
-                rest = b"" if body else head[1:] + b"X-Slow: "
+                whole_head = body or chunked
+                s.sendall(head if whole_head else head[:1])
+                rest = drip if chunked else b"" if whole_head else head[1:] + b"X-Slow: "
                 while not stop.is_set():
+                    if not rest and chunked:
+                        rest = drip
                     s.sendall(rest[:1] if rest else drip)
                     rest = rest[1:]
                     stop.wait(1.0)
@@ -112,6 +122,7 @@ def main() -> None:
     parser.add_argument("--patience", type=float, default=3.0)
     parser.add_argument("--body", action="store_true", help="drip the body instead of the head")
     parser.add_argument("--body-length", type=int, default=10000, help="Content-Length sent")
+    parser.add_argument("--chunked", action="store_true", help="drip a chunked body")
     args = parser.parse_args()
 
     port = free_port()
@@ -127,7 +138,7 @@ def main() -> None:
         threads = [
             threading.Thread(
                 target=attacker,
-                args=(port, args.body_length if args.body else 0, stop),
+                args=(port, args.body_length if args.body else 0, args.chunked, stop),
                 daemon=True,
             )
             for _ in range(args.connections)
@@ -144,15 +155,16 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+    mode = "chunked body" if args.chunked else "body" if args.body else "head"
     answered = sum(results)
     share = 100.0 * answered / len(results) if results else 0.0
     print(f"{framework}: {answered}/{len(results)} requests answered within {args.patience:g} s "
           f"({share:.1f}%) during {args.connections} slow connections "
-          f"({'body' if args.body else 'head'})")
+          f"({mode})")
     print(json.dumps({
         "framework": framework,
         "connections": args.connections,
-        "mode": "body" if args.body else "head",
+        "mode": mode,
         "answered": answered, "sent": len(results), "percent": round(share, 1),
     }))
 

@@ -1,9 +1,11 @@
 """The distribution as it would be published: built, checked, installed, serving.
 
-``python -m build`` makes the wheel and the sdist from this checkout (without build
-isolation, with the virtualenv's hatchling: no network), ``twine check`` must accept
-both, and the wheel is installed — not editable — into a new virtualenv that then serves
-a request over HTTP with the ``cherrypit`` command from that virtualenv.
+``python -m build`` makes the sdist from this checkout and the wheel from that sdist, so
+a file the sdist lacks is missing from the wheel too (without build isolation, with the
+virtualenv's hatchling: no network); ``twine check --strict`` must accept
+both, and the wheel is installed — not editable — into a new virtualenv, which runs an
+application through the in-process test client, finds the first-party plugins through
+their entry points, and serves a request over HTTP with its own ``cherrypit`` command.
 
 The new virtualenv gets cherrypit's dependencies without an index: a folder of links to
 exactly the distributions the wheel's metadata requires (and what they require, as
@@ -15,6 +17,7 @@ missing from the wheel, fails the request.
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import re
 import signal
@@ -57,6 +60,35 @@ class Root:
     def where(self):
         found = [cherrypit.__file__, cherrypit_server.__file__]
         return "\\n".join([*found, cherrypit.VERSION, version("cherrypit")])
+"""
+
+# Run by the new virtualenv's python: the in-process client and the entry points it sees.
+IN_PROCESS = """
+import json
+from importlib.metadata import entry_points
+
+import cherrypit
+from cherrypit.testing import Client
+
+
+class Root:
+    @cherrypit.expose
+    def greet(self, name):
+        cherrypit.response.headers["X-Greeting"] = "yes"
+        return "hello " + name
+
+
+cherrypit.config.update({"log.screen": False})
+cherrypit.tree.mount(Root(), "")
+page = Client().get("/greet?name=wheel")
+missing = Client().get("/nowhere")
+print(json.dumps({
+    "kernel": cherrypit.__file__,
+    "page": [page.status, page.text, page.header("X-Greeting")],
+    "missing": missing.status,
+    "plugins": {ep.name: ep.value for ep in entry_points(group="cherrypit.plugins")},
+    "engines": sorted(ep.name for ep in entry_points(group="cherrypit.template_engines")),
+}))
 """
 
 
@@ -263,6 +295,13 @@ def test_the_wheel_installed_in_a_new_virtualenv_serves_http(
         ],
         tmp_path,
     )
+    seen = json.loads(_run([str(python), "-c", IN_PROCESS], tmp_path))
+    assert Path(seen["kernel"]).is_relative_to(site_packages), seen["kernel"]
+    assert seen["page"] == [200, "hello wheel", "yes"]
+    assert seen["missing"] == 404
+    assert seen["plugins"] == PYPROJECT["project"]["entry-points"]["cherrypit.plugins"]
+    assert seen["engines"] == ["jinja2", "mako"]
+
     plugins = _run([str(venv / "bin" / "cherrypit"), "plugins"], tmp_path)
     for name in ("server", "tools", "sessions", "static", "templates", "logging", "autoreload"):
         assert re.search(rf"^{name}\s+cherrypit\s+{re.escape(VERSION)}\s+yes$", plugins, re.M), (

@@ -60,6 +60,12 @@ _DEFAULT_LOCK_TTL = 5.0
 _UNRENEWED_LOCK_TTL = 30.0
 #: Longest wait for a free slot among ``max_concurrency`` before answering 503.
 _SLOT_WAIT = 0.1
+#: Seconds between attempts to release a lock abandoned during an outage.
+_ABANDONED_RETRY = 0.2
+#: Seconds after which an abandoned lock is left to its TTL (Redis gone for good).
+_ABANDONED_FOR = 600.0
+#: Most abandoned locks remembered at once.
+_MAX_ABANDONED = 10_000
 
 _T = TypeVar("_T")
 
@@ -77,36 +83,63 @@ _clients_guard = threading.Lock()
 
 
 class _Leases:
-    """Renews the locks this process holds, from one background thread."""
+    """Renews the locks this process holds, and releases abandoned ones, from one thread.
+
+    A lock is abandoned when Redis failed while a request held it or was taking it:
+    a command that timed out may still be waiting in a stalled Redis, and take the
+    lock when Redis resumes, for a request that answered 503 long ago.  Releasing
+    such tokens as soon as Redis answers again keeps the session's next request from
+    waiting out the lock's TTL.
+    """
 
     def __init__(self) -> None:
         self._held: dict[tuple[int, str], tuple[redis.Redis, str, int, float]] = {}
+        # (client id, key, token) -> (client, give up at, next attempt at)
+        self._abandoned: dict[tuple[int, str, str], tuple[redis.Redis, float, float]] = {}
         self._guard = threading.Lock()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._script: Any = None
+        self._release_script: Any = None
+
+    def _ensure_thread(self) -> None:
+        # Called with the guard held.
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(
+                target=self._run, name="cherrypit-redis-lock-renewal", daemon=True
+            )
+            self._thread.start()
 
     def hold(self, client: redis.Redis, key: str, token: str, ttl_ms: int) -> None:
         due = time.monotonic() + ttl_ms / 3000
         with self._guard:
             self._held[(id(client), key)] = (client, token, ttl_ms, due)
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(
-                    target=self._run, name="cherrypit-redis-lock-renewal", daemon=True
-                )
-                self._thread.start()
+            self._ensure_thread()
         self._wake.set()
 
     def drop(self, client: redis.Redis, key: str) -> None:
         with self._guard:
             self._held.pop((id(client), key), None)
 
+    def abandon(self, client: redis.Redis, key: str, token: str) -> None:
+        """Release ``token``'s lock on ``key`` once Redis answers again."""
+        now = time.monotonic()
+        with self._guard:
+            self._held.pop((id(client), key), None)
+            if len(self._abandoned) >= _MAX_ABANDONED:
+                # A long outage: the oldest locks expire through their TTL instead.
+                self._abandoned.pop(next(iter(self._abandoned)))
+            self._abandoned[(id(client), key, token)] = (client, now + _ABANDONED_FOR, now)
+            self._ensure_thread()
+        self._wake.set()
+
     def _run(self) -> None:
         while True:
             with self._guard:
                 due = [(entry[3], k) for k, entry in self._held.items()]
+                releases = [(entry[2], k) for k, entry in self._abandoned.items()]
             now = time.monotonic()
-            wait = min((d for d, _ in due), default=now + 1.0) - now
+            wait = min((d for d, _ in [*due, *releases]), default=now + 1.0) - now
             if wait > 0:
                 self._wake.wait(wait)
                 self._wake.clear()
@@ -114,6 +147,44 @@ class _Leases:
             for when, ident in due:
                 if when <= now:
                     self._renew(ident)
+            unreachable: set[int] = set()
+            for when, release in releases:
+                if when > now:
+                    continue
+                # One timed-out attempt per server and round: the others wait for the next.
+                if release[0] in unreachable or not self._release(release):
+                    self._postpone(release)
+                    unreachable.add(release[0])
+
+    def _postpone(self, ident: tuple[int, str, str]) -> None:
+        now = time.monotonic()
+        with self._guard:
+            entry = self._abandoned.get(ident)
+            if entry is None:
+                return
+            client, give_up_at, _next = entry
+            if now >= give_up_at:
+                del self._abandoned[ident]
+            else:
+                self._abandoned[ident] = (client, give_up_at, now + _ABANDONED_RETRY)
+
+    def _release(self, ident: tuple[int, str, str]) -> bool:
+        """Try to release an abandoned lock; False when Redis did not answer."""
+        with self._guard:
+            entry = self._abandoned.get(ident)
+        if entry is None:
+            return True
+        client = entry[0]
+        _client_id, key, token = ident
+        try:
+            if self._release_script is None:
+                self._release_script = client.register_script(_RELEASE)
+            self._release_script(keys=[key], args=[token], client=client)
+        except redis.RedisError:
+            return False
+        with self._guard:
+            self._abandoned.pop(ident, None)
+        return True
 
     def _renew(self, ident: tuple[int, str]) -> None:
         with self._guard:
@@ -382,8 +453,24 @@ class RedisSession(Session):
         key, ttl_ms, timeout = self._key("lock:"), self._lock_ttl_ms(), self.lock_timeout
         deadline = None if timeout is None else time.monotonic() + timeout
         delay = _FIRST_DELAY
+        sent = False
+
+        def take(client: redis.Redis) -> Any:
+            nonlocal sent
+            sent = True
+            return client.set(key, token, nx=True, px=ttl_ms)
+
         # One call per attempt: a request waiting for the lock holds no slot.
-        while not self._call(lambda client: client.set(key, token, nx=True, px=ttl_ms)):
+        while True:
+            try:
+                taken = self._call(take)
+            except HTTPError:
+                if sent:
+                    # A stalled Redis may still run the command when it resumes.
+                    _leases.abandon(self.client, key, token)
+                raise
+            if taken:
+                break
             if deadline is not None:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -405,10 +492,11 @@ class RedisSession(Session):
         if token is None:
             return
         key = self._key("lock:")
-        _leases.drop(self.client, key)
         if self._failed:
-            # Redis is out: the lock expires through its TTL, as it would after a crash.
+            # Redis is out: the lock is released once it answers again (or expires).
+            _leases.abandon(self.client, key, token)
             return
+        _leases.drop(self.client, key)
 
         def release(client: redis.Redis) -> Any:
             script = type(self)._script
@@ -416,5 +504,9 @@ class RedisSession(Session):
                 script = type(self)._script = client.register_script(_RELEASE)
             return script(keys=[key], args=[token], client=client)
 
-        self._call(release)
+        try:
+            self._call(release)
+        except HTTPError:
+            _leases.abandon(self.client, key, token)
+            raise
         self._debug("Lock released.")

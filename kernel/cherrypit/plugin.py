@@ -11,6 +11,7 @@ come from :mod:`cherrypit._kernel.hookspecs`; it is registered through the
 from __future__ import annotations
 
 from cherrypit._kernel.errors import ConfigError
+from cherrypit._kernel.handler_result import check_result as check_handler_result
 from cherrypit._kernel.hookspecs import NamespaceHandler, hookimpl, hookspec
 from cherrypit._kernel.pluginmanager import PluginError, disable, plugin_module, register
 from cherrypit._kernel.settings import REFUSE, WARN, Settings, ValueCheck
@@ -41,6 +42,7 @@ __all__ = [
     "Tool",
     "Toolbox",
     "ValueCheck",
+    "check_handler_result",
     "disable",
     "hookimpl",
     "hookspec",

@@ -35,6 +35,7 @@ from cherrypit._kernel import pluginmanager, serving, site
 from cherrypit._kernel.engine import AutoreloadSettings
 from cherrypit._kernel.request import Request
 from cherrypit._kernel.tree import Application
+from cherrypit._kernel.wsgi import RAISE_ERRORS_KEY
 
 __all__ = [
     "Client",
@@ -156,6 +157,9 @@ class Client:
         self.remote_addr = remote_addr
         #: cookies sent back on later requests (name → value)
         self.cookies: dict[str, str] = {}
+        #: The ``wsgi.errors`` stream of every request: what a WSGI server would put in
+        #: its error log (with ``log.screen`` off, errors land here).
+        self.errors = io.StringIO()
 
     def request(
         self,
@@ -202,10 +206,12 @@ class Client:
             "wsgi.version": (1, 0),
             "wsgi.url_scheme": self.scheme,
             "wsgi.input": io.BytesIO(body or b""),
-            "wsgi.errors": io.StringIO(),
+            "wsgi.errors": self.errors,
             "wsgi.multithread": True,
             "wsgi.multiprocess": False,
             "wsgi.run_once": False,
+            # request.throw_errors: the exception reaches the test, not an error page.
+            RAISE_ERRORS_KEY: True,
             "HTTP_HOST": self.host,
         }
         if body is not None:
@@ -327,10 +333,17 @@ def fresh_site(autoload: bool = True, plugins: Iterable[tuple[str, Any]] = ()) -
     site.log.screen = False
     site.log.error_file = ""
     site.log.access_file = ""
+    site.log.wsgi = False
+    site.log.fallback = True
 
 
 @contextmanager
 def site_context(autoload: bool = True, plugins: Iterable[tuple[str, Any]] = ()) -> Iterator[None]:
+    """A fresh site for the ``with`` block (see :func:`fresh_site`), reset again after it.
+
+    :param autoload: load entry-point plugins on demand inside the block.
+    :param plugins: ``(name, plugin)`` pairs registered by hand inside the block.
+    """
     fresh_site(autoload, plugins)
     try:
         yield

@@ -4,7 +4,7 @@
 ``cherrypy.access[.<appid>]`` stay what they are; this plugin only changes how their
 lines look (:mod:`~cherrypit_logging.rendering`: console text or one JSON object per
 line, ``log.format``), adds the request's fields to them
-(:mod:`~cherrypit_logging.context`), adds ``log.level``
+(:mod:`~cherrypit_logging.context`), adds ``log.level`` and ``log.access_fields``
 (:mod:`~cherrypit_logging.settings`) and gives applications structlog loggers
 (:func:`get_logger`, also ``cherrypit.lib.logs.get_logger``).  The hook
 implementations below only wire it in; bus listeners are in
@@ -34,8 +34,12 @@ __all__ = [
 
 @hookimpl
 def cherrypit_log_settings() -> Mapping[str, Callable[[Any, Any], None]]:
-    """Add ``log.format`` (``"console"``/``"json"``) and ``log.level``."""
-    return {"format": settings.set_format, "level": lifecycle.set_level}
+    """Add ``log.format`` (``"console"``/``"json"``), ``log.access_fields`` and ``log.level``."""
+    return {
+        "format": settings.set_format,
+        "access_fields": settings.set_access_fields,
+        "level": lifecycle.set_level,
+    }
 
 
 @hookimpl

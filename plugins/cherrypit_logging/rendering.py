@@ -7,8 +7,9 @@ plain :mod:`logging` records (everything the log managers and applications write
 request context and renders it in the format its log asks for:
 
 * ``console``: ``[27/Nov/2026:10:00:00] CONTEXT message key=value …`` — CherryPy's
-  error-log line with the extra fields after it; access lines keep
-  ``access_log_format`` and gain ``request_id`` and ``duration_ms``.
+  error-log line with the extra fields after it (after the first line of a multi-line
+  message); access lines are ``access_log_format`` exactly, so stock parsers read
+  them, and gain ``request_id`` and ``duration_ms`` only with ``log.access_fields``.
 * ``json``: one JSON object per line: ``timestamp`` (ISO 8601, UTC), ``level``,
   ``logger``, ``event``, ``context``, the request fields, then everything else;
   a traceback goes into ``exception``.
@@ -98,6 +99,8 @@ def _render_console(record: logging.LogRecord, event_dict: EventDict) -> str:
     stack = event_dict.pop("stack", None)
     event = str(event_dict.get("event", ""))
     if context.is_access(record):
+        if not settings.access_fields_for(record.name):
+            return event
         head = event
         hidden: frozenset[str] = _SHOWN_BY_ACCESS_LINE
     else:
@@ -113,7 +116,10 @@ def _render_console(record: logging.LogRecord, event_dict: EventDict) -> str:
         for key, value in event_dict.items()
         if key not in _HEAD and key not in hidden and not key.startswith("_")
     ]
-    line = " ".join([head, *pairs])
+    # The fields go on the message's first line: the lines after it (headers, a
+    # pretty-printed value) stay as they were written, and the fields stay findable.
+    first, newline, rest = head.partition("\n")
+    line = " ".join([first, *pairs]) + newline + rest
     for extra in (exception, stack):
         if extra:
             line = f"{line}\n{extra}"

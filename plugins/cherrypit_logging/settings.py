@@ -1,4 +1,4 @@
-"""The ``log.format`` and ``log.level`` settings, kept per log manager.
+"""The ``log.format``, ``log.access_fields`` and ``log.level`` settings, per log manager.
 
 A setting belongs to the log (site or application) whose config section sets it.  The
 format is looked up per line from the name of the logger that wrote it, walking up the
@@ -26,8 +26,10 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_FORMAT",
     "FORMATS",
+    "access_fields_for",
     "forget",
     "format_for",
+    "set_access_fields",
     "set_format",
     "set_level",
     "sync_levels",
@@ -42,6 +44,8 @@ _lock = threading.Lock()
 # logger name -> (the manager that set it, its format).  The weak reference tells a
 # live application from a dead one whose id (and so logger name) was reused.
 _formats: dict[str, tuple[weakref.ref[LogManager], str]] = {}
+# access-logger name -> (the manager that set it, whether console lines get fields).
+_access_fields: dict[str, tuple[weakref.ref[LogManager], bool]] = {}
 # error-logger name -> the application manager that set a log.level of its own.
 _own_level: dict[str, weakref.ref[LogManager]] = {}
 # error-logger name -> the application manager already made to follow the site's level.
@@ -73,13 +77,35 @@ def set_format(manager: LogManager, value: Any) -> None:
 
 def format_for(logger_name: str) -> str:
     """The format of a line written by logger ``logger_name`` (or one of its ancestors)."""
+    fmt: str | None = _lookup(_formats, logger_name)
+    return DEFAULT_FORMAT if fmt is None else fmt
+
+
+def set_access_fields(manager: LogManager, value: Any) -> None:
+    """``log.access_fields``: whether console access lines end with ``request_id=…
+    duration_ms=…`` (off: the line is exactly ``access_log_format``).
+
+    :raises ConfigError: for anything but a bool.
+    """
+    if not isinstance(value, bool):
+        raise ConfigError(f"log.access_fields must be True or False; got {value!r}")
+    with _lock:
+        _access_fields[manager.access_log.name] = (weakref.ref(manager), value)
+
+
+def _lookup(table: dict[str, tuple[weakref.ref[LogManager], Any]], logger_name: str) -> Any:
     name = logger_name
     while name:
-        entry = _formats.get(name)
+        entry = table.get(name)
         if entry is not None and entry[0]() is not None:
             return entry[1]
         name = name.rpartition(".")[0]
-    return DEFAULT_FORMAT
+    return None
+
+
+def access_fields_for(logger_name: str) -> bool:
+    """Whether console access lines written by ``logger_name`` carry the extra fields."""
+    return bool(_lookup(_access_fields, logger_name))
 
 
 def _parse_level(value: Any) -> int:
@@ -149,6 +175,7 @@ def forget() -> None:
             logging.getLogger(name).setLevel(level)
         _original_levels.clear()
         _formats.clear()
+        _access_fields.clear()
         _own_level.clear()
         _following.clear()
         _site_level_set = False

@@ -7,15 +7,16 @@ one byte a second therefore holds a worker for as long as it likes, and a hundre
 of them starve the pool (slowloris).
 
 Here the worker only collects the bytes already received, without waiting.  Until
-the request is complete the connection goes back to cheroot's selector, which wakes
-it when more bytes arrive.  "Complete" is the head, plus the body when it has a
-``Content-Length`` of at most ``request_body_buffer`` bytes.  A head still
-incomplete ``request_head_timeout`` seconds after its first byte, or such a body
-still incomplete after ``request_body_timeout`` seconds (plus one second per
-``request_body_min_rate`` bytes received), is answered with 408.
+the request is ready the connection goes back to cheroot's selector, which wakes it
+when more bytes arrive.  "Ready" is the whole head plus the first
+``request_body_buffer`` bytes of its body (all of a smaller body; for a chunked body,
+up to what looks like its end).  A head still incomplete ``request_head_timeout``
+seconds after its first byte, or a body still short of that after
+``request_body_timeout`` seconds (plus one second per ``request_body_min_rate``
+bytes received), is answered with 408.
 
-Larger and chunked bodies are read by the worker while the application runs;
-there the same body deadline bounds how long a slow client holds the worker.
+The rest of a larger body is read by the worker while the application runs; there
+the same body deadline bounds how long a slow client holds the worker.
 """
 
 from __future__ import annotations
@@ -47,11 +48,15 @@ class SocketReader:
     :param sock: the connected (possibly TLS) socket.
     :param head_limit: bytes after which a head counts as complete for parsing
         (which then answers 413/414); 0 means no limit.
-    :param body_buffer: bodies with a ``Content-Length`` up to this size are
-        received completely before a worker serves the request.
+    :param body_buffer: body bytes (at most) received before a worker serves the
+        request.
+    :param body_limit: the largest body accepted (0: no limit); a request declaring a
+        longer one is served at once, since its answer (413) needs no body.
     """
 
-    def __init__(self, sock: socket.socket, head_limit: int, body_buffer: int) -> None:
+    def __init__(
+        self, sock: socket.socket, head_limit: int, body_buffer: int, body_limit: int = 0
+    ) -> None:
         self._sock = sock
         self._tls = isinstance(sock, ssl.SSLSocket)
         self._buffer = bytearray()
@@ -59,9 +64,11 @@ class SocketReader:
         self._scanned = 0
         self._head_limit = head_limit or _HEAD_BUFFER_FALLBACK
         self._body_buffer = body_buffer
+        self._body_limit = body_limit or 0
         # The pending head's end offset, and the body bytes to buffer after it.
         self._head_end: int | None = None
         self._body_wanted = 0
+        self._body_chunked = False
         #: Monotonic time the pending request's head was found complete.
         self.head_done = 0.0
         self._timeout = sock.gettimeout()
@@ -112,20 +119,26 @@ class SocketReader:
         first = min(ends)
         self._head_end = first + (3 if buffer[first + 1 : first + 2] == b"\r" else 2)
         self.head_done = time.monotonic()
-        self._body_wanted = _small_body_length(bytes(buffer[: self._head_end]), self._body_buffer)
+        self._body_wanted, self._body_chunked = _body_to_await(
+            bytes(buffer[: self._head_end]), self._body_buffer, self._body_limit
+        )
         return self._head_end
 
     def request_ready(self) -> bool:
         """Whether a worker can serve the pending request without waiting on the client.
 
-        That is when its head is complete and so is its body, if the body has a
-        ``Content-Length`` of at most the body buffer size; or when the head is
-        already too large (cheroot then refuses it).
+        That is when its head is complete and the first body buffer's worth of its
+        body is there (a smaller body whole, a chunked one up to a blank line); or
+        when the head is already too large (cheroot then refuses it).
         """
         head_end = self._find_head_end()
         if head_end is None:
             return len(self._buffer) > self._head_limit
-        return len(self._buffer) >= head_end + self._body_wanted
+        if len(self._buffer) >= head_end + self._body_wanted:
+            return True
+        # The last chunk and the trailers end with a blank line; data that holds one
+        # only starts the worker early, which reads the rest under the body deadline.
+        return self._body_chunked and self._buffer.find(b"\r\n\r\n", head_end) >= 0
 
     def waiting_too_long(self, head_timeout: float, body_timeout: float, min_rate: float) -> bool:
         """Whether the pending request missed its deadline (0 disables a limit)."""
@@ -203,6 +216,7 @@ class SocketReader:
         self._scanned = 0
         self._head_end = None
         self._body_wanted = 0
+        self._body_chunked = False
         return data
 
     def read(self, size: int | None = -1) -> bytes:
@@ -236,24 +250,31 @@ class SocketReader:
 
 
 _CONTENT_LENGTH = re.compile(rb"\r?\ncontent-length:[ \t]*([0-9]{1,20})[ \t]*\r?\n", re.IGNORECASE)
-_WAITS_FOR_US = re.compile(rb"\r?\n(?:expect|transfer-encoding):", re.IGNORECASE)
+_EXPECT = re.compile(rb"\r?\nexpect:", re.IGNORECASE)
+_TRANSFER_ENCODING = re.compile(rb"\r?\ntransfer-encoding:", re.IGNORECASE)
 
 
-def _small_body_length(head: bytes, limit: int) -> int:
-    """The body bytes to receive before serving ``head``: its length if small, else 0.
+def _body_to_await(head: bytes, limit: int, body_limit: int = 0) -> tuple[int, bool]:
+    """What to receive of the body before serving ``head``: ``(bytes, chunked)``.
 
-    Only a plain ``Content-Length`` body is awaited: a client sending
-    ``Expect: 100-continue`` waits for us, and a chunked body has no known end here.
-    The head is parsed properly later; a wrong guess here only changes when a
-    worker starts, never how the request is read.
+    A ``Content-Length`` body is awaited up to ``limit`` bytes, a chunked one up to
+    ``limit`` bytes or its apparent end.  Nothing is awaited from a client sending
+    ``Expect: 100-continue``: it waits for us; nor for a length over ``body_limit``,
+    refused from the head alone (a client may wait for that answer before sending).
+    The head is parsed properly later; a wrong guess here only changes when a worker
+    starts, never how the request is read.
     """
-    if not limit or _WAITS_FOR_US.search(head):
-        return 0
+    if not limit or _EXPECT.search(head):
+        return 0, False
+    if _TRANSFER_ENCODING.search(head):
+        return limit, True
     lengths = _CONTENT_LENGTH.findall(head)
     if len(lengths) != 1:
-        return 0
+        return 0, False
     length = int(lengths[0])
-    return length if length <= limit else 0
+    if body_limit and length > body_limit:
+        return 0, False
+    return min(length, limit), False
 
 
 class Connection(cheroot.server.HTTPConnection):
@@ -270,12 +291,12 @@ class Connection(cheroot.server.HTTPConnection):
         # cheroot's buffered reader is replaced by one that can poll; closing it
         # only drops its reference on the socket.
         self.rfile.close()
-        body_buffer = server.request_body_buffer
-        if server.max_request_body_size:
-            # A body over the limit is refused (413) as soon as its head is there,
-            # without waiting for bytes nobody will read.
-            body_buffer = min(body_buffer, server.max_request_body_size)
-        self.rfile = SocketReader(sock, server.max_request_header_size, body_buffer)
+        self.rfile = SocketReader(
+            sock,
+            server.max_request_header_size,
+            server.request_body_buffer,
+            server.max_request_body_size,
+        )
         #: Whether the connection waits in cheroot's selector for more bytes.
         self._parked = False
         #: Whether a request of this connection has been handed to cheroot.

@@ -18,7 +18,13 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from cherrypit.process.servers import BindAddr, PortInUseError, ServerAdapter, Timeouts
+from cherrypit.process.servers import (
+    BindAddr,
+    BindError,
+    PortInUseError,
+    ServerAdapter,
+    Timeouts,
+)
 from cherrypit_server.wsgi_server import CPWSGIServer
 
 if TYPE_CHECKING:
@@ -45,6 +51,9 @@ class Server(ServerAdapter):
     _socket_host: str | None = "127.0.0.1"
     #: Path of a UNIX socket to listen on instead of TCP (host and port are ignored).
     socket_file: str | None = None
+    #: Permissions of the ``socket_file`` (connecting needs write permission); None:
+    #: ``0o777`` less the process umask, as CherryPy.
+    socket_file_mode: int | None = None
     #: Backlog of ``listen()``: connections the OS queues before ``accept()``.
     socket_queue_size: int = 5
     #: Seconds an accepted connection may stay silent.
@@ -253,8 +262,8 @@ class Server(ServerAdapter):
             where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
             if code == errno.EADDRINUSE:
                 return PortInUseError(f"{prefix}.socket_port: port {where} is already in use")
-            return OSError(f"{prefix}.socket_host: cannot listen on {where}: {reason}")
-        return OSError(f"{prefix}.socket_file: cannot listen on {addr}: {reason}")
+            return BindError(f"{prefix}.socket_host: cannot listen on {where}: {reason}")
+        return BindError(f"{prefix}.socket_file: cannot listen on {addr}: {reason}")
 
     def stop(self) -> None:
         """Stop serving; the next :meth:`start` rebuilds from the settings then current."""

@@ -93,6 +93,25 @@ def _optional_path(key: str, value: Any) -> str | None:
     raise ConfigError(f"{key}: expected a file path, got {value!r}")
 
 
+def _file_mode(key: str, value: Any) -> int | None:
+    """A permission mode: an int (``0o660``) or its octal digits as text (``"660"``)."""
+    if value is None:
+        return None
+    mode: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        mode = value
+    elif isinstance(value, str):
+        text = value.strip().lower().removeprefix("0o")
+        if text and all(c in "01234567" for c in text):
+            mode = int(text, 8)
+    if mode is None or not 0 <= mode <= 0o777:
+        raise ConfigError(
+            f"{key}: expected a permission mode such as 0o660 (or the text '660'), "
+            f"or None to keep what the umask gives, got {value!r}"
+        )
+    return mode
+
+
 def _host(key: str, value: Any) -> str:
     host = _str(key, value)
     if host == "":
@@ -153,6 +172,7 @@ SETTINGS: dict[str, Coercer] = {
     "socket_host": _host,
     "socket_port": _port,
     "socket_file": _optional_path,
+    "socket_file_mode": _file_mode,
     "socket_queue_size": _int,
     "socket_timeout": _number,
     "request_head_timeout": _non_negative,

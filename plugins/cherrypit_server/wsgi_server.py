@@ -160,6 +160,24 @@ class CPWSGIServer(cheroot.wsgi.Server):
             raise
         return socket_
 
+    def bind_unix_socket(self, bind_addr: Any) -> socket.socket:
+        """Create the UNIX socket, then give its file ``server.socket_file_mode``.
+
+        cheroot creates the file as ``0o777`` less the umask.  The mode is set before
+        the socket listens, so nobody connects in between.  An abstract socket
+        (a name starting with NUL) has no file and no mode.
+        """
+        sock: socket.socket = super().bind_unix_socket(bind_addr)  # type: ignore[no-untyped-call]
+        mode = self.server_adapter.socket_file_mode
+        path = self.bind_addr
+        if mode is not None and isinstance(path, str | bytes) and path[:1] not in ("\0", b"\0"):
+            try:
+                os.chmod(path, mode)
+            except OSError:
+                sock.close()
+                raise
+        return sock
+
     def start(self) -> None:
         """Serve until stopped, binding the socket first unless that already happened.
 

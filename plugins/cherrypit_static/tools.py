@@ -50,8 +50,8 @@ def _attempt(
 
 
 def staticdir(
-    section: str | None = None,
-    dir: str = "",
+    section: str,
+    dir: str,
     root: str = "",
     match: str = "",
     content_types: dict[str, str] | None = None,
@@ -72,8 +72,10 @@ def staticdir(
         otherwise).
     :returns: whether the response was produced.
     :raises cherrypit.HTTPError: 403 for paths that escape ``dir`` or are malformed.
-    :raises ValueError: ``dir`` is relative and there is no ``root``, or ``section``
-        is missing.
+    :raises ValueError: ``dir`` is relative and there is no ``root``.
+    :raises TypeError: ``section`` or ``dir`` missing, as in CherryPy (the kernel sets
+        ``section`` on the config path that has ``tools.staticdir.dir``; a mounted
+        ``tools.staticdir.handler()`` takes both as arguments).
     """
     context = "TOOLS.STATICDIR"
     if _declines(match, debug, context):
@@ -86,12 +88,6 @@ def staticdir(
                 log(message, context)
             raise ValueError(message)
         directory = os.path.join(root, directory)
-    if section is None:
-        raise ValueError(
-            "tools.staticdir needs its section (set automatically for the config path "
-            "that has tools.staticdir.dir; pass section= to tools.staticdir.handler())"
-        )
-
     request = current().request
     prefix = "" if section == "global" else section.rstrip("/\\")
     path = request.path_info

@@ -25,6 +25,7 @@ __all__ = [
     "unregister_engine",
 ]
 
+#: The entry-point group a package declares its template engines in.
 ENTRY_POINT_GROUP = "cherrypit.template_engines"
 
 #: The engine preferred when config names none and it is installed.

@@ -11,8 +11,10 @@ from __future__ import annotations
 import inspect
 import logging
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from hashlib import md5
+from traceback import format_exception_only
 from typing import Any, cast
 
 from cherrypit import HTTPError, HTTPRedirect, InternalRedirect, Tool, log, url
@@ -159,7 +161,8 @@ def proxy(
     Only a trusted peer is believed: ``trusted`` (addresses, networks, or ``"*"`` for
     CherryPy's trust-everyone), else ``request.trusted_proxies``, else the loopback
     addresses.  When the tool is on site-wide or in ``[/]`` the kernel has already done
-    this before dispatch, and the tool does nothing.
+    this before dispatch; the tool then changes something only where the path's
+    settings differ from those.
 
     :param base: the public ``scheme://host[:port]``; the ``local`` header (or
         ``Forwarded: host=``) overrides it when present.
@@ -172,8 +175,6 @@ def proxy(
         headers.
     """
     request = current().request
-    if request.forwarded_applied:
-        return
     believed = apply_forwarded(
         request,
         base=base,
@@ -286,8 +287,13 @@ def accept(media: str | Iterable[str] | None = None, debug: bool = False) -> str
 
 
 def log_traceback(severity: int = logging.ERROR, debug: bool = False) -> None:
-    """Log the exception being handled, with its traceback, to the error log."""
-    log("", "HTTP", severity=severity, traceback=True)
+    """Log the exception being handled, with its traceback, to the error log.
+
+    The line says what was raised (``ValueError: bad id``) before the traceback.
+    """
+    error = sys.exc_info()[1]
+    summary = "" if error is None else "".join(format_exception_only(error)).strip()
+    log(summary, "HTTP", severity=severity, traceback=True)
 
 
 #: Request headers whose values ``tools.log_headers`` replaces by this marker.

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import codecs
 import gzip as _gzip_module
+import struct
+import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, cast
@@ -28,7 +30,7 @@ from typing import Any, cast
 from cherrypit import HTTPError, Tool, log
 from cherrypit._kernel.httputil import AcceptElement, HeaderMap
 from cherrypit._kernel.serving import current
-from cherrypit.plugin import Attachment
+from cherrypit.plugin import Attachment, check_handler_result
 
 __all__ = [
     "EncodeTool",
@@ -40,6 +42,10 @@ __all__ = [
     "gzip",
     "prepare_iter",
 ]
+
+
+#: Handler results encoded as they are; anything else is checked first.
+_PLAIN_BODIES = frozenset({str, bytes, list, type(None)})
 
 
 def _as_list(value: str | Iterable[str]) -> list[str]:
@@ -318,6 +324,8 @@ class ResponseEncoder:
             ctype = dict.get(slot.response.headers, "Content-Type")
             if type(ctype) is str and ctype[:5].lower() != "text/":
                 return body
+        if body.__class__ not in _PLAIN_BODIES:
+            check_handler_result(body, self.oldhandler)
         return self._encode(prepare_iter(body), slot.response)
 
     def _encode(self, body: Any, response: Any) -> Any:
@@ -424,6 +432,8 @@ class _EncodingHandler:
         encoder = ResponseEncoder.__new__(ResponseEncoder)
         encoder.__dict__.update(options.settings)
         encoder.oldhandler = self.inner
+        if body.__class__ not in _PLAIN_BODIES:
+            check_handler_result(body, self.inner)
         return encoder._encode(prepare_iter(body), self.slot.response)
 
     def __repr__(self) -> str:
@@ -476,15 +486,24 @@ def compress(
     :param sync_flush: flush after every chunk, so a streamed response reaches the
         client as it is produced.
     """
-    # wbits 16 + 15: a gzip container (RFC 1952) around a 32 KiB-window deflate stream.
-    zobj = zlib.compressobj(compress_level, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    # The RFC 1952 header as Python's gzip module and CherryPy write it: modification
+    # time now, XFL from the level, OS 255 ("unknown"); zlib's own gzip wrapper would
+    # write a zero time and the build's OS.
+    xfl = b"\x02" if compress_level == 9 else b"\x04" if compress_level == 1 else b"\x00"
+    header = b"\x1f\x8b\x08\x00" + struct.pack("<L", int(time.time()) & 0xFFFFFFFF) + xfl + b"\xff"
+    crc = zlib.crc32(b"")
+    size = 0
+    zobj = zlib.compressobj(compress_level, zlib.DEFLATED, -zlib.MAX_WBITS, zlib.DEF_MEM_LEVEL, 0)
     for chunk in body:
+        size += len(chunk)
+        crc = zlib.crc32(chunk, crc)
         out = zobj.compress(chunk)
         if sync_flush:
             out += zobj.flush(zlib.Z_SYNC_FLUSH)
         if out:
-            yield out
-    yield zobj.flush()
+            yield header + out
+            header = b""
+    yield header + zobj.flush() + struct.pack("<LL", crc & 0xFFFFFFFF, size & 0xFFFFFFFF)
 
 
 def decompress(body: bytes) -> bytes:

@@ -407,3 +407,39 @@ def test_run_reports_a_port_in_use_in_one_line(app_dir: Path) -> None:
         f"cherrypit: cannot start serving: server.socket_port: port 127.0.0.1:{port} is "
         "already in use"
     ]
+
+
+SIGTERM_DURING_START = """
+import os
+import signal
+
+import cherrypit
+
+
+class Root:
+    @cherrypit.expose
+    def index(self):
+        return "ok"
+
+
+def stop_me_now():
+    # A supervisor's SIGTERM arriving while the engine is still starting.
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+stop_me_now.priority = 90  # after the HTTP server started listening
+cherrypit.engine.subscribe("start", stop_me_now)
+"""
+
+
+@pytest.mark.e2e
+def test_a_sigterm_while_starting_still_stops_cleanly(app_dir: Path) -> None:
+    (app_dir / "early_term.py").write_text(SIGTERM_DURING_START)
+    result = subprocess.run(
+        [sys.executable, "-m", "cherrypit", "run", "early_term:Root",
+         "--host", "127.0.0.1", "--port", str(free_port())],
+        cwd=app_dir, capture_output=True, text=True, env=_cli_env(), timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Caught signal SIGTERM" in result.stderr
+    assert "Bus EXITED" in result.stderr

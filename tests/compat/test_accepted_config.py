@@ -48,6 +48,7 @@ conf = {"/": {
     "tools.caching.dealy": 5,             # set on the cache object
     "tools.nobody_registered.on": False,  # looked up only when on
     "request.app_marker": 7,              # set on the request
+    "tool.gzip.on": True,                 # a namespace nobody owns: an app setting
 }}
 try:
     cherrypy.tree.mount(Root(), "", conf)  # strict: refused here already
@@ -87,6 +88,8 @@ def test_cherrypy_accepted_keys_serve_and_warn_once(tmp_path: Path) -> None:
         assert text.count("tools.caching.dealy: not a setting of tools.caching") == 1
         assert "log.app_flag: not a known log setting" in text
         assert "server.environment: not a known server setting" in text
+        assert text.count("[/] tool.gzip.on: unknown config namespace 'tool'") == 1
+        assert "(did you mean 'tools'?)" in text
     assert "storage_path" not in result.stderr
     assert "nobody_registered" not in result.stderr
 
@@ -101,3 +104,4 @@ def test_checker_strict_refuses_them_at_start_up(tmp_path: Path) -> None:
     )
     assert "(checker.strict is on)" in refused
     assert "[/] tools.caching.dealy: not a setting of tools.caching" in refused
+    assert "[/] tool.gzip.on: unknown config namespace 'tool'" in refused

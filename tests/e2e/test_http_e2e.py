@@ -52,6 +52,13 @@ class Root:
     def boom(self) -> str:
         raise RuntimeError("secret detail")
 
+    @cherrypit.expose
+    def number(self) -> Any:
+        return 42
+
+    def forgotten(self) -> str:
+        return "not exposed"
+
     class Sub:
         @cherrypit.expose
         def index(self) -> str:
@@ -169,6 +176,33 @@ def test_errors_hide_tracebacks_by_default(server: tuple[str, int]) -> None:
     assert b"secret detail" not in body and b"Traceback" not in body
     r, body = request(server, "GET", "/nowhere", headers={"Accept": "application/json"})
     assert r.status == 404 and json.loads(body)["code"] == 404
+
+
+def test_development_error_pages(server: tuple[str, int]) -> None:
+    cherrypit.config.update({"environment": "development"})
+    r, body = request(server, "GET", "/boom")
+    page = body.decode()
+    assert r.status == 500
+    visible, _, folded = page.partition("<details>")
+    assert '<strong class="error">RuntimeError: secret detail</strong>' in visible
+    assert "GET /boom HTTP/1.1" in visible
+    assert "in boom\n" in visible and "_kernel/request.py" not in visible
+    assert "_kernel/request.py" in folded
+    r, body = request(server, "GET", "/number")
+    assert r.status == 500
+    assert b"The page handler Root.number (" in body and b"may return str, bytes" in body
+    r, body = request(server, "GET", "/forgotten")
+    assert r.status == 404
+    assert b"Root.forgotten, which is not exposed" in body
+    r, body = request(server, "GET", "/nowhere", headers={"Accept": "application/json"})
+    assert r.status == 404 and set(json.loads(body)) == {"status", "code", "message"}
+    # Production says none of it.
+    cherrypit.config.update({"environment": "production"})
+    for path, status in (("/number", 500), ("/forgotten", 404), ("/boom", 500)):
+        r, body = request(server, "GET", path)
+        assert r.status == status
+        assert b'<pre id="traceback"></pre>' in body
+        assert b"Root." not in body and b"expose" not in body
 
 
 def test_concurrent_requests_are_served_by_the_thread_pool(server: tuple[str, int]) -> None:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import os
 import pathlib
 import shutil
 import socket
 import ssl
+import stat
 import subprocess
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -24,6 +26,7 @@ from cherrypit.process.wspbus import Bus, ChannelFailures
 from cherrypit_server import registry
 from cherrypit_server import server as server_module
 from cherrypit_server.server import Server
+from cherrypit_server.settings import coerce
 from cherrypit_server.wsgi_server import CPWSGIServer
 
 pytestmark = pytest.mark.e2e
@@ -144,6 +147,48 @@ def test_unix_socket(tmp_path: pathlib.Path) -> None:
     assert reply.endswith(b"\r\n\r\nover unix")
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client, pytest.raises(OSError):
         client.connect(str(path))
+
+
+def unix_get(path: pathlib.Path) -> bytes:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+        client.settimeout(5)
+        client.connect(str(path))
+        client.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        chunks = []
+        while chunk := client.recv(4096):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@pytest.fixture
+def umask_022() -> Iterator[None]:
+    previous = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+def test_unix_socket_mode_follows_the_umask_by_default(
+    tmp_path: pathlib.Path, umask_022: None
+) -> None:
+    # CherryPy's mode: 0o777 less the umask (others cannot connect under umask 022).
+    path = tmp_path / "app.sock"
+    with running(make_server(text_app("x"), socket_file=str(path))):
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o755
+
+
+@pytest.mark.parametrize("mode", [0o660, 0o600, 0o777, "660"])
+def test_unix_socket_file_mode_sets_the_permissions(
+    tmp_path: pathlib.Path, umask_022: None, mode: int | str
+) -> None:
+    path = tmp_path / "app.sock"
+    server = make_server(text_app("with a mode"), socket_file=str(path))
+    server.socket_file_mode = coerce("server.socket_file_mode", "socket_file_mode", mode)
+    with running(server):
+        expected = int(mode, 8) if isinstance(mode, str) else mode
+        assert stat.S_IMODE(os.stat(path).st_mode) == expected
+        assert unix_get(path).endswith(b"\r\n\r\nwith a mode")
 
 
 @pytest.fixture(scope="module")

@@ -548,10 +548,31 @@ def test_malformed_multipart_is_400(content_type: str, data: bytes):
 
 def test_truncation_anywhere_is_400_never_a_crash():
     data = multipart(field("a", b"v1"), upload("f", "f.txt", b"contents\r\n"))
+    between = data.index(b"\r\n--XX\r\n", 10) + len(b"\r\n--XX")
+    last = data.rindex(b"\r\n--XX--") + len(b"\r\n--XX")
     for cut in range(len(b"--XX\r\n"), len(data) - 2):
+        if cut in (between, between + 1, between + 2, last):
+            continue  # right after a delimiter (and its line break): see the next test
         entity, _ = make(data[:cut], MULTI)
         assert http_error(entity.process).code == 400, cut
     assert processed(data[:-2], MULTI).params["a"] == "v1"
+
+
+def test_input_ending_right_after_a_delimiter_ends_the_form():
+    # CherryPy's reading (its own tutorial sends such a form): the close delimiter's
+    # "--" may be missing when the input ends right after the delimiter.
+    data = multipart(field("a", b"v1"), upload("f", "f.txt", b"contents"))
+    last = data.rindex(b"--XX--") + len(b"--XX")
+    params = processed(data[:last], MULTI).params
+    assert params["a"] == "v1"
+    assert params["f"].file.read() == b"contents"
+    between = data.index(b"\r\n--XX\r\n", 10) + len(b"\r\n--XX")
+    assert set(processed(data[:between], MULTI).params) == {"a"}
+    assert set(processed(data[: between + 2], MULTI).params) == {"a"}
+    # Bare LF line breaks, as the tutorial's form has them.
+    lf = b'--x\nContent-Disposition: form-data; name="f"; filename="h.txt"\r\n\r\naaaaa\n--x'
+    part = processed(lf, "multipart/form-data; boundary=x").params["f"]
+    assert (part.filename, part.file.read()) == ("h.txt", b"aaaaa")
 
 
 def test_compat_module_reexports():

@@ -318,6 +318,44 @@ def test_start_failure_logs_exits_the_bus_and_reraises(bus: RecordingBus) -> Non
     assert bus.exit_codes == [70]
 
 
+def test_a_start_refusal_is_one_line_without_traceback(bus: RecordingBus) -> None:
+    class Refusal(OSError):
+        pass
+
+    def refuse() -> None:
+        raise Refusal("server.socket_port: port 127.0.0.1:8080 is already in use")
+
+    bus.start_refusals = (Refusal,)
+    bus.subscribe("start", refuse)
+    with pytest.raises(ChannelFailures):
+        bus.start()
+
+    errors = [m for m, lvl in bus.log_entries if lvl >= 40]
+    assert errors == ["Cannot start: server.socket_port: port 127.0.0.1:8080 is already in use"]
+    assert not any("Traceback" in m for m in bus.messages)
+    for line in ("Bus STOPPED", "Bus EXITING", "Bus EXITED"):
+        assert bus.messages.count(line) == 1
+    assert bus.exit_codes == [70]
+
+
+def test_a_start_refusal_next_to_a_real_failure_keeps_the_traceback(bus: RecordingBus) -> None:
+    def refuse() -> None:
+        raise OSError("port in use")
+
+    def broken() -> None:
+        raise RuntimeError("a bug")
+
+    bus.start_refusals = (OSError,)
+    bus.subscribe("start", refuse, 10)
+    bus.subscribe("start", broken, 20)
+    with pytest.raises(ChannelFailures):
+        bus.start()
+    assert any(
+        m.startswith("Shutting down due to error in start listener:") and "Traceback" in m
+        for m in bus.messages
+    )
+
+
 def test_failing_exit_listener_ends_the_process_with_status_70(bus: RecordingBus) -> None:
     calls: list[Any] = []
 

@@ -333,6 +333,38 @@ def test_type_error_inside_handler_is_a_500_not_a_404() -> None:
     assert c.get("/").status == 500
 
 
+def test_a_path_segment_never_fills_a_keyword_only_parameter() -> None:
+    class R:
+        @cherrypit.expose
+        def hello(self, *, name: str = "world") -> str:
+            return f"Hello {name}!"
+
+    c = serve(R())
+    assert c.get("/hello?name=you").text == "Hello you!"
+    assert c.get("/hello/extra").status == 404
+
+
+def test_a_type_error_below_a_wrapper_taking_anything_is_a_500() -> None:
+    # The wrapper's own signature decides, not the wrapped function's (CherryPy's
+    # reading): the wrapper accepted the request, the failure is the application's.
+    import functools
+
+    def needs(a: str, b: str) -> str:
+        return a + b
+
+    @functools.wraps(needs)
+    def wrapper(*args: Any, **kwargs: Any) -> str:
+        return needs(**kwargs)
+
+    class R:
+        pass
+
+    R.page = cherrypit.expose(wrapper)  # type: ignore[attr-defined]
+    c = serve(R())
+    assert c.get("/page?a=1&b=2").text == "12"
+    assert c.get("/page?a=1").status == 500
+
+
 # --- _cp_dispatch and popargs ---------------------------------------------------------
 
 
@@ -720,6 +752,28 @@ def test_virtual_host_without_x_forwarded_host() -> None:
     assert r.text == "vroot"
 
 
+def test_virtual_host_gives_the_static_section_without_its_prefix() -> None:
+    # A section configured under the vhost prefix serves the URLs without it, so the
+    # staticdir tool must see the section as the browser's path (CherryPy does so).
+    seen: list[str] = []
+
+    def staticdir(section: str, dir: str) -> bool:
+        seen.append(section)
+        cherrypit.response.body = [section.encode()]
+        return True
+
+    cherrypit.tools.staticdir = cherrypit.HandlerTool(staticdir)
+    domains: dict[str, Any] = {"www.two.com": "/s2"}
+    vd = cherrypit.dispatch.VirtualHost(**domains)
+    conf = {"tools.staticdir.on": True, "tools.staticdir.dir": "/srv"}
+    serve(VRoot(), {"/": {"request.dispatch": vd}, "/s2/assets": conf})
+    c = Client(host="www.two.com")
+    assert c.get("/assets/a.css").text == "/assets"
+    # Without the virtual host, the same section is reached by its full path.
+    assert Client(host="other").get("/s2/assets/a.css").text == "/s2/assets"
+    assert seen == ["/assets", "/s2/assets"]
+
+
 # --- RoutesDispatcher -----------------------------------------------------------------
 
 
@@ -855,3 +909,54 @@ def test_find_handler_compat_api() -> None:
     c = serve(Root(), {"/": {"request.dispatch": my_dispatch}})
     assert c.get("/args/1/2").text == "1|2|()"
     assert seen["found"] == ("args", ["1", "2"])
+
+
+# --- path length ----------------------------------------------------------------------
+
+
+class Loop:
+    """A node that is its own child: every path of ``a`` segments finds a handler."""
+
+    @cherrypit.expose
+    def index(self) -> str:
+        return "looped"
+
+
+Loop.a = Loop()  # type: ignore[attr-defined]
+
+
+def test_more_path_segments_than_the_cap_is_414() -> None:
+    c = serve(Loop())
+    assert c.get("/a" * 999).text == "looped"
+    r = c.get("/a" * 1001)
+    assert r.status == 414
+    assert message(r) == "The path has 1001 segments; at most 1000 are allowed."
+    # Empty segments (doubled slashes) do not count, as they do not dispatch.
+    assert c.get("//a" * 999).text == "looped"
+
+
+def test_the_segment_cap_is_set_in_the_root_section() -> None:
+    c = serve(Loop(), {"/": {"request.max_path_segments": 3}})
+    assert c.get("/a/a/a").text == "looped"
+    assert c.get("/a/a/a/a").status == 414
+
+
+def test_no_segment_cap_walks_a_long_path_to_its_end() -> None:
+    # 40,000 segments: a walk that is not linear in the path would take minutes.
+    c = serve(Loop(), {"/": {"request.max_path_segments": 0}})
+    assert c.get("/a" * 40_000).text == "looped"
+    r = c.get("/a" * 20_000 + "/b" * 20_000)
+    assert r.status == 404
+
+
+def test_the_walk_stops_where_no_node_and_no_deeper_section_remain() -> None:
+    conf = {
+        "/": {"request.max_path_segments": 0},
+        "/gone/deeper": {"response.headers.x-section": "deeper"},
+    }
+    c = serve(Loop(), conf)
+    # Below a missing node, a deeper config section still applies, as in CherryPy ...
+    assert c.get("/gone/deeper/x").header("X-Section") == "deeper"
+    # ... and where none remains the rest of the path is not looked at.
+    r = c.get("/gone" + "/x" * 40_000)
+    assert r.status == 404 and r.header("X-Section") is None

@@ -123,6 +123,14 @@ def test_short_custom_error_pages_are_padded_for_browsers() -> None:
     assert r.body.strip() == b"tiny"
 
 
+def test_an_error_page_file_is_sent_with_its_own_line_endings(tmp_path: Any) -> None:
+    page = tmp_path / "404.html"
+    page.write_bytes(b"Not here: %(status)s\r\nSorry.\r\n")
+    r = serve_raising(lambda: cherrypit.NotFound(), {"/": {"error_page.404": str(page)}}).get("/")
+    assert r.status == 404
+    assert r.body.startswith(b"Not here: 404 Not Found\r\nSorry.\r\n")
+
+
 def test_error_page_callable_result_types() -> None:
     for result in (b"bytes page", "str page", ["list ", b"page"]):
         cherrypit.tree.apps.clear()

@@ -273,6 +273,24 @@ def test_handler_tool_can_replace_the_handler() -> None:
     assert c.get("/static").status == 404
 
 
+def test_path_config_overrides_the_arguments_a_mounted_handler_tool_was_built_with() -> None:
+    def answer(text: str = "default") -> bool:
+        cherrypit.response.body = text.encode()
+        return True
+
+    tool = cherrypit.HandlerTool(answer)
+    cherrypit.tools.answer = tool
+
+    class R:
+        built = tool.handler(text="built with")
+        overridden = tool.handler(text="built with")
+
+    cherrypit.tree.mount(R(), "", {"/overridden": {"tools.answer.text": "from config"}})
+    c = Client()
+    assert c.get("/built").text == "built with"
+    assert c.get("/overridden").text == "from config"
+
+
 def test_handler_wrapper_tool() -> None:
     def wrapper(inner: Any, *args: Any, **kwargs: Any) -> str:
         return f"wrapped({inner(*args, **kwargs)})"
@@ -328,6 +346,82 @@ def test_tool_subclass_with_own_setup_runs_per_request() -> None:
     c.get("/")
     c.get("/")
     assert calls == ["setup", "ran", "setup", "ran"]
+
+
+def test_any_object_with_setup_is_a_tool() -> None:
+    # CherryPy only calls ``_setup()`` on a tool that is on; it need not be a Tool.
+    calls: list[str] = []
+
+    class Uppercase:
+        def _setup(self) -> None:
+            calls.append("setup")
+
+            def upper() -> None:
+                cherrypit.response.body = [b"".join(cherrypit.response.body).upper()]
+
+            cherrypit.request.hooks.attach("before_finalize", upper)
+
+    cherrypit.tools.upper = Uppercase()
+
+    @cherrypit.config(**{"tools.upper.on": True})
+    class R:
+        @cherrypit.expose
+        def index(self) -> str:
+            return "quiet"
+
+    cherrypit.tree.mount(R())
+    assert Client().get("/").text == "QUIET"
+    assert calls == ["setup"]
+
+
+def test_a_toolbox_registered_as_a_request_namespace_sets_up_its_tools() -> None:
+    # CherryPy's pattern: a custom toolbox, its tools switched on by a decorator and
+    # configured under its own namespace, added to ``request_class.namespaces``.
+    box = cherrypit.Toolbox("myauth")
+
+    def check_access(default: bool = False) -> None:
+        if not default:
+            raise cherrypit.HTTPError(401)
+
+    box.check_access = cherrypit.Tool("before_request_body", check_access)
+
+    class R:
+        @cherrypit.expose
+        @box.check_access()
+        def closed(self) -> str:
+            return "in"
+
+        @cherrypit.expose
+        @box.check_access()
+        def opened(self) -> str:
+            return "in"
+
+    app = cherrypit.tree.mount(R(), "", {"/opened": {"myauth.check_access.default": True}})
+    app.request_class.namespaces["myauth"] = box
+    c = Client()
+    assert c.get("/closed").status == 401
+    assert (c.get("/opened").status, c.get("/opened").text) == (200, "in")
+
+
+def test_a_context_manager_namespace_receives_keys_through_what_enter_returns() -> None:
+    got: list[tuple[str, Any]] = []
+
+    class Collector:
+        def __enter__(self) -> Any:
+            return lambda key, value: got.append((key, value))
+
+        def __exit__(self, *exc: object) -> None:
+            got.append(("exit", None))
+
+    class R:
+        @cherrypit.expose
+        def index(self) -> str:
+            return ""
+
+    app = cherrypit.tree.mount(R(), "", {"/": {"collect.a": 1}})
+    app.request_class.namespaces["collect"] = Collector()
+    Client().get("/")
+    assert got == [("a", 1), ("exit", None)]
 
 
 def test_tool_merged_args_inside_a_request() -> None:

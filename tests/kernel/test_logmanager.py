@@ -177,7 +177,7 @@ def test_screen_toggles_console_handlers(make_log, capsys):
     assert '"GET /page?x=1 HTTP/1.1" 200 1234' in captured.out
     log.screen = False
     assert log.screen is False
-    log("silent", severity=logging.CRITICAL)
+    log("silent", severity=logging.WARNING)  # errors would still reach the site's fallback
     log.access(_request(), _response())
     assert capsys.readouterr() == ("", "")
 
@@ -307,3 +307,36 @@ def test_cplogging_compat_names():
         )
         == "just this"
     )
+
+
+def test_fallback_writes_errors_nobody_else_takes_to_stderr(make_log, capsys):
+    log = make_log(appid=None, logger_root=f"fallback{next(_ids)}")
+    log.fallback = True
+    log.error("lost otherwise", "APP", severity=logging.ERROR)
+    log.error("just information", "APP", severity=logging.INFO)
+    assert capsys.readouterr().err.endswith(" APP lost otherwise\n")
+
+    stream = io.StringIO()
+    mine = logging.StreamHandler(stream)
+    log.error_log.addHandler(mine)
+    log.error("taken by the handler", "APP", severity=logging.ERROR)
+    assert "taken by the handler" in stream.getvalue()
+    assert capsys.readouterr().err == ""
+
+    mine.setLevel(logging.CRITICAL)  # a handler that would not write it does not count
+    log.error("below that handler's level", "APP", severity=logging.ERROR)
+    assert "below that handler's level" in capsys.readouterr().err
+
+    log.fallback = False
+    log.error_log.removeHandler(mine)
+    log.error("silenced on purpose", "APP", severity=logging.ERROR)
+    assert capsys.readouterr().err == ""
+
+
+def test_fallback_writes_to_the_requests_wsgi_errors(make_log):
+    errors = io.StringIO()
+    request = SimpleNamespace(wsgi_environ={"wsgi.errors": errors})
+    log = make_log(appid=None, logger_root=f"fallback{next(_ids)}", source=lambda: (request, None))
+    log.fallback = True
+    log.error("inside a foreign server", "HTTP", severity=logging.ERROR)
+    assert errors.getvalue().endswith(" HTTP inside a foreign server\n")

@@ -114,6 +114,18 @@ def test_script_name_lookup() -> None:
     assert tree.script_name("/q") == ""
 
 
+def test_script_name_matches_whole_segments_only() -> None:
+    cherrypit.tree.mount(named("a"), "/a")
+    cherrypit.tree.mount(named("ab"), "/a/b")
+    tree = cherrypit.tree
+    assert tree.script_name("/ab") is None
+    assert tree.script_name("/a/bc") == "/a"
+    assert tree.script_name("/a/b/") == "/a/b"
+    assert tree.script_name("/a/") == "/a"
+    assert tree.script_name("/a" + "/b" * 40_000) == "/a/b"
+    assert tree.script_name("") is None
+
+
 def test_script_name_of_current_request() -> None:
     seen: list[Any] = []
 

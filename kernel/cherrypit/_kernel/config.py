@@ -96,6 +96,7 @@ _KEY_TYPES: dict[str, tuple[type, ...]] = {
     "log.error_file": (str, type(None)),
     "log.access_file": (str, type(None)),
     "log.wsgi": _BOOL,
+    "log.fallback": _BOOL,
     "engine.autoreload.on": _BOOL,
     "engine.autoreload.frequency": (int, float),
 }
@@ -115,12 +116,26 @@ REQUEST_BODY_KEYS = frozenset(
 )
 
 
-def check_type(key: str, value: Any) -> None:
-    """Raise :class:`ConfigError` when ``value`` has the wrong type for ``key``."""
+def _expected_types(key: str) -> tuple[type, ...] | None:
     expected = _KEY_TYPES.get(key)
     if expected is None and key.startswith("tools.") and key.endswith(".on"):
         expected = _BOOL
-    if expected is not None and not isinstance(value, expected):
+    return expected
+
+
+def is_switch(key: str) -> bool:
+    """Whether ``key`` is an on/off setting (``tools.*.on``, ``log.screen`` ...)."""
+    return _expected_types(key) is _BOOL
+
+
+def check_type(key: str, value: Any) -> None:
+    """Raise :class:`ConfigError` when ``value`` has the wrong type for ``key``.
+
+    Switches are not refused: CherryPy reads them by truth value, so ``1`` and even
+    ``"no"`` (which is on) work there; the start-up check warns about non-bools.
+    """
+    expected = _expected_types(key)
+    if expected is not None and expected is not _BOOL and not isinstance(value, expected):
         names = " or ".join(t.__name__ for t in expected)
         raise ConfigError(f"{key}: expected {names}, got {value!r}")
 
@@ -335,14 +350,12 @@ class Config(dict[str, Any]):
         if ns in REQUEST_NAMESPACES:
             check_request_key(key, value, self.tool_exists)
             return
-        if ns in self.namespaces:
-            return
-        if self.on_unknown_namespace is not None and self.on_unknown_namespace(ns):
-            return
-        known = [*self.namespaces, *REQUEST_NAMESPACES]
-        hint = suggest(ns, known)
-        if hint:
-            raise ConfigError(f"{key}: unknown config namespace {ns!r}{hint}")
+        if ns not in self.namespaces and self.on_unknown_namespace is not None:
+            # Loads the plugins, whose namespaces (server.*, ...) may own the key.
+            self.on_unknown_namespace(ns)
+        # A namespace nobody owns is an application setting, as in CherryPy, even when
+        # it looks like a misspelling of a known one (``tool.gzip.on`` runs under
+        # CherryPy 18, doing nothing): the start-up check warns about those.
 
     def touch(self) -> None:
         """Mark the config changed (invalidates cached request plans)."""

@@ -25,7 +25,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cherrypit._kernel.config import REQUEST_BODY_KEYS, REQUEST_NAMESPACES, suggest
+from cherrypit._kernel.config import REQUEST_BODY_KEYS, REQUEST_NAMESPACES, is_switch, suggest
 from cherrypit._kernel.errors import ConfigError
 from cherrypit._kernel.settings import REFUSE, Settings
 from cherrypit._kernel.tools import HandlerTool, Tool
@@ -63,8 +63,9 @@ def tool_settings(name: str, tool: Tool, declared: Mapping[str, Settings]) -> Se
         return Settings(merged, unknown=own.unknown, check=own.check, what=own.what)
     # A plain function tool passes its settings as arguments: an unknown one is a
     # TypeError on every request.  Anything else may read its settings any way.
-    plain = type(tool)._attachments in (Tool._attachments, HandlerTool._attachments)
-    plain = plain and type(tool)._setup is Tool._setup
+    attachments = getattr(type(tool), "_attachments", None)
+    plain = attachments in (Tool._attachments, HandlerTool._attachments)
+    plain = plain and getattr(type(tool), "_setup", None) is Tool._setup
     return Settings(names, unknown=REFUSE if plain and not var_kw else "allow")
 
 
@@ -89,6 +90,11 @@ class _Checker:
         ns, dot, rest = key.partition(".")
         if not dot:
             return
+        if is_switch(key) and not isinstance(value, int):  # bool is an int too
+            self.findings.warnings.append(
+                f"{where}{key}: expected a bool, got {value!r}; read as "
+                f"{'on' if value else 'off'} (by its truth value, as CherryPy does)"
+            )
         if ns == "tools":
             self._tool_key(where, key, rest, value)
         elif ns == "request":
@@ -97,7 +103,22 @@ class _Checker:
             if rest.split(".", 1)[0] not in _RESPONSE_KEYS:
                 self._warn(where, key, "not a response setting", rest, _RESPONSE_KEYS)
         elif ns not in REQUEST_NAMESPACES:
-            self._declared_key(where, key, value)
+            if ns in self.declared or self._known_namespace(ns):
+                self._declared_key(where, key, value)
+            else:
+                self._namespace_key(where, key, ns)
+
+    def _known_namespace(self, ns: str) -> bool:
+        hook = getattr(self.site.config, "on_unknown_namespace", None)
+        return ns in self.site.config.namespaces or (hook is not None and hook(ns))
+
+    def _namespace_key(self, where: str, key: str, ns: str) -> None:
+        known = {*self.site.config.namespaces, *REQUEST_NAMESPACES, *self.declared}
+        for app in self.site.tree.apps.values():
+            known.update(getattr(app, "namespaces", {}))
+            known.update(getattr(app, "toolboxes", {}))
+        if ns not in known and suggest(ns, known):
+            self._warn(where, key, f"unknown config namespace {ns!r}", ns, sorted(known))
 
     def _tool_key(self, where: str, key: str, rest: str, value: Any) -> None:
         tool_name, dot, setting = rest.partition(".")

@@ -118,12 +118,17 @@ def _evaluate(node: ast.AST) -> Any:
                 args.extend(_evaluate(arg.value))
             else:
                 args.append(_evaluate(arg))
+        # As CherryPy reads config files: a keyword written out wins over the same
+        # key from a ``**mapping``, wherever either stands (no duplicate-key error).
         kwargs: dict[str, Any] = {}
+        unpacked: dict[str, Any] = {}
         for kw in node.keywords:
             if kw.arg is None:  # **mapping
-                kwargs.update(_evaluate(kw.value))
+                for key, value in _evaluate(kw.value).items():
+                    unpacked.setdefault(key, value)
             else:
                 kwargs[kw.arg] = _evaluate(kw.value)
+        kwargs = {**unpacked, **kwargs}
         return func(*args, **kwargs)
     if isinstance(node, ast.Subscript):
         return _evaluate(node.value)[_evaluate(node.slice)]

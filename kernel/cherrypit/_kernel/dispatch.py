@@ -169,25 +169,33 @@ class LateParamPageHandler(PageHandler):
 
 def _signature_parts(
     func: Callable[..., Any],
-) -> tuple[list[str], bool, bool, list[str]]:
-    """(named args, has *args, has **kwargs, names with defaults) of ``func``."""
+) -> tuple[list[str], list[str], bool, bool, list[str]]:
+    """(positional names, keyword-only names, has *args, has **kwargs, names with defaults).
+
+    The signature is ``func``'s own, not that of what it wraps (``functools.wraps``):
+    a wrapper taking ``*args, **kwargs`` accepts anything, so a ``TypeError`` from
+    deeper down is the application's error, as in CherryPy.
+    """
     try:
-        sig = inspect.signature(func)
+        sig = inspect.signature(func, follow_wrapped=False)
     except (TypeError, ValueError):
-        sig = inspect.signature(func.__call__)  # type: ignore[operator]
-    names: list[str] = []
+        sig = inspect.signature(func.__call__, follow_wrapped=False)  # type: ignore[operator]
+    positional: list[str] = []
+    keyword_only: list[str] = []
     with_defaults: list[str] = []
     varargs = varkw = False
     for p in sig.parameters.values():
-        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY):
-            names.append(p.name)
-            if p.default is not p.empty:
-                with_defaults.append(p.name)
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            positional.append(p.name)
+        elif p.kind == p.KEYWORD_ONLY:
+            keyword_only.append(p.name)
         elif p.kind == p.VAR_POSITIONAL:
             varargs = True
         elif p.kind == p.VAR_KEYWORD:
             varkw = True
-    return names, varargs, varkw, with_defaults
+        if p.default is not p.empty:
+            with_defaults.append(p.name)
+    return positional, keyword_only, varargs, varkw, with_defaults
 
 
 def test_callable_spec(
@@ -203,13 +211,14 @@ def test_callable_spec(
     """
     request = serving.current().request
     show = getattr(request, "show_mismatched_params", False)
-    names, varargs, varkw, with_defaults = _signature_parts(callable)
-    usage = dict.fromkeys(names, 0)
+    positional, keyword_only, varargs, varkw, with_defaults = _signature_parts(callable)
+    usage = dict.fromkeys(positional + keyword_only, 0)
     surplus_positional = 0
     surplus_keywords: set[str] = set()
+    # Positional values (path segments) fill positional parameters only.
     for i in range(len(callable_args)):
-        if i < len(names):
-            usage[names[i]] += 1
+        if i < len(positional):
+            usage[positional[i]] += 1
         else:
             surplus_positional += 1
     for key in callable_kwargs:
@@ -255,7 +264,7 @@ def test_callable_spec(
 class Trail:
     """What the dispatcher found: handler, positional args, config sources, index flag."""
 
-    __slots__ = ("handler", "is_index", "sources", "staticdir_section", "vpath")
+    __slots__ = ("handler", "is_index", "sources", "staticdir_section", "unexposed", "vpath")
 
     def __init__(
         self,
@@ -270,6 +279,8 @@ class Trail:
         self.sources = sources
         self.is_index = is_index
         self.staticdir_section = staticdir_section
+        #: On a 404: (URL path, object) the whole path leads to but that is not exposed.
+        self.unexposed: tuple[str, Any] | None = None
 
 
 _prefix_cache: dict[frozenset[str], frozenset[str]] = {}
@@ -318,7 +329,7 @@ class Dispatcher:
 
     def _page_handler(self, trail: Trail) -> Any:
         if trail.handler is None:
-            return NotFound()
+            return _not_found(trail)
         vpath = [x.replace("%2F", "/") for x in trail.vpath] if trail.vpath else trail.vpath
         return LateParamPageHandler(trail.handler, *vpath)
 
@@ -354,6 +365,9 @@ class Dispatcher:
         fullpath.append("index")
         fullpath_len = len(fullpath)
         section_prefixes = _section_prefixes(path_sections) if path_sections else frozenset()
+        # Past the longest section name no section can match: the walked path is no
+        # longer built (hashing an ever longer string would make the walk quadratic).
+        deepest = max(map(len, path_sections)) if path_sections else -1
 
         # Each trail entry: (node, [config sources], segments left)
         root_sources: list[dict[str, Any]] = []
@@ -409,14 +423,14 @@ class Dispatcher:
                 conf = getattr(node, "_cp_config", None)
                 if conf:
                     sources.append(conf)
-            if path_sections:
+            if len(curpath) <= deepest:
                 for seg in fullpath[fullpath_len - before : fullpath_len - left]:
                     curpath += "/" + seg
                     if curpath in path_sections:
                         sources.append(app_config[curpath])
             entries.append((node, sources, left))
             # Past the last node, only deeper config sections could still matter.
-            if node is None and curpath not in section_prefixes:
+            if node is None and (len(curpath) > deepest or curpath not in section_prefixes):
                 break
 
         def collect(upto: int, extra: dict[str, Any] | None) -> tuple[list[Any], str | None]:
@@ -464,7 +478,62 @@ class Dispatcher:
                     staticdir,
                 )
         merged, staticdir = collect(len(entries) - 1, None)
-        return Trail(None, [], merged, None, staticdir)
+        trail = Trail(None, [], merged, None, staticdir)
+        trail.unexposed = _unexposed_target(entries, fullpath)
+        return trail
+
+
+def _unexposed_target(
+    entries: list[tuple[Any, list[dict[str, Any]], int]], fullpath: list[str]
+) -> tuple[str, Any] | None:
+    """What the whole path leads to when nothing there is exposed (for the 404 hint).
+
+    The walk ends with the node of the last segment (1 segment left: the ``index``
+    the dispatcher appends) and its ``index`` (0 left); either may exist unexposed.
+    The path is the requested one (``fullpath`` without that ``index``).
+    """
+    found: tuple[str, Any] | None = None
+    for node, _sources, left in entries[1:]:
+        if node is None or left > 1:
+            continue
+        if left == 0 and not callable(node):
+            continue  # an attribute named index that is no handler
+        found = ("/" + "/".join(fullpath[:-1]), node)
+    return found
+
+
+def _not_found(trail: Trail, resources: bool = False) -> NotFound:
+    """The 404 for a trail without a handler, with a hint when ``@expose`` is missing.
+
+    ``resources``: the dispatcher serves exposed objects (``MethodDispatcher``).
+    """
+    error = NotFound()
+    if trail.unexposed is not None:
+        path, node = trail.unexposed
+        error.hint = unexposed_hint(path, node, resources)
+    return error
+
+
+def unexposed_hint(path: str, node: Any, resources: bool = False) -> str:
+    """The development hint for a URL that leads to an object nobody exposed."""
+    if resources and not inspect.isroutine(node):
+        kind = node.__name__ if inspect.isclass(node) else type(node).__name__
+        return (
+            f"Hint: {path} leads to the {kind} object, which is not exposed. Set "
+            "exposed = True in its class to serve it with MethodDispatcher (this hint "
+            "shows in development only)."
+        )
+    if callable(node) and not inspect.isclass(node):
+        name = getattr(node, "__qualname__", None) or type(node).__qualname__
+        return (
+            f"Hint: {path} leads to {name}, which is not exposed. Decorate it with "
+            "@cherrypit.expose to serve it (this hint shows in development only)."
+        )
+    kind = node.__name__ if inspect.isclass(node) else f"the {type(node).__name__} object"
+    return (
+        f"Hint: {path} leads to {kind}, which has no exposed index method. Add one "
+        "decorated with @cherrypit.expose (this hint shows in development only)."
+    )
 
 
 class MethodDispatcher(Dispatcher):
@@ -479,7 +548,7 @@ class MethodDispatcher(Dispatcher):
         trail = self.find_trail(request, path_info)
         resource = trail.handler
         if resource is None:
-            request.apply_trail(trail, NotFound())
+            request.apply_trail(trail, _not_found(trail, resources=True))
             return
         methods = [m for m in dir(resource) if m.isupper()]
         if "GET" in methods and "HEAD" not in methods:
@@ -614,11 +683,15 @@ def VirtualHost(
             ):
                 domain = header("X-Forwarded-Host", domain)
         prefix = domains.get(domain, "")
-        if prefix:
-            path_info = urljoin(prefix, path_info)
-        result = next_dispatcher(path_info)
+        if not prefix:
+            return next_dispatcher(path_info)
+        # The static section of a config path below the prefix is the URL's path
+        # (without the prefix): the request plan takes it off (see apply_trail).
+        request.dispatch_prefix = prefix
+        result = next_dispatcher(urljoin(prefix, path_info))
         section = request.config.get("tools.staticdir.section")
-        if section and prefix:
+        if section and section.startswith(prefix + "/"):
+            # A dispatcher that set request.config itself, without a plan.
             request.config["tools.staticdir.section"] = section[len(prefix) :]
         return result
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from cherrypit._kernel.errors import ConfigError
 from cherrypit.process.plugins import SignalHandler, ThreadManager
+from cherrypit.process.servers import BindError
 from cherrypit.process.wspbus import Bus
 
 
@@ -72,6 +74,9 @@ class _SignalsSwitch:
 
 class Engine(Bus):
     """The process bus of the site (``cherrypit.engine``)."""
+
+    # A port in use or a bad setting is the user's to fix: one line, no traceback.
+    start_refusals = (BindError, ConfigError)
 
     def __init__(self) -> None:
         super().__init__()

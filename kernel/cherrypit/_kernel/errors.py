@@ -20,6 +20,7 @@ from typing import Any
 from cherrypit._kernel import serving
 from cherrypit._kernel.headers import header_elements
 from cherrypit._kernel.httputil import valid_status
+from cherrypit._kernel.tracebacks import ErrorReport
 from cherrypit._kernel.version import VERSION
 
 __all__ = [
@@ -245,14 +246,31 @@ class HTTPError(CherryPyException):
         self._message = message or default
         super().__init__(status, message)
 
+    #: A development-only hint for the page (``None``: none), e.g. a missing ``@expose``.
+    hint: str | None = None
+
     def set_response(self) -> None:
-        """Write this error (status, headers and page) into the current response."""
+        """Write this error (status, headers and page) into the current response.
+
+        With ``request.show_tracebacks`` on, the page shows the traceback of the
+        exception being handled, unless that exception is an ``HTTPError`` or
+        ``HTTPRedirect``: those were raised on purpose, and their traceback would only
+        show how the framework delivered them.
+        """
         slot = serving.current()
+        request = slot.request
         response = slot.response
         clean_headers(self.code)
         response.status = self.status
-        tb = format_exc() if slot.request.show_tracebacks else None
-        response.body = get_error_page(self.status, traceback=tb, message=self._message)
+        report = hint = None
+        if request.show_tracebacks:
+            hint = self.hint
+            handled = sys.exc_info()[1]
+            if handled is not None and not isinstance(handled, (HTTPError, HTTPRedirect)):
+                report = ErrorReport(handled, request.request_line)
+        response.body = _render_error_page(
+            self.status, {"message": self._message}, report=report, hint=hint
+        )
         _pad_short_error_body(self.code)
 
     def __call__(self) -> None:
@@ -296,6 +314,10 @@ _PAGE = """<!DOCTYPE html>
   <style>
     body {{ font-family: sans-serif; margin: 2em; }}
     #traceback {{ color: #a00; white-space: pre-wrap; }}
+    #traceback .error {{ font-size: larger; }}
+    #traceback .request, #traceback details {{ color: #555; }}
+    #traceback summary {{ cursor: pointer; margin-top: 1em; }}
+    #traceback .hint {{ color: #333; font-family: sans-serif; }}
     footer {{ margin-top: 2em; border-top: 1px solid #888; font-size: small; }}
   </style>
 </head>
@@ -345,6 +367,21 @@ def get_error_page(status: int | str, **kwargs: Any) -> bytes:
     Keyword arguments: ``message``, ``traceback``, ``version``.  The values are
     HTML-escaped before they reach a template or an error-page callable.
     """
+    return _render_error_page(status, kwargs)
+
+
+def _render_error_page(
+    status: int | str,
+    fields: dict[str, Any],
+    report: ErrorReport | None = None,
+    hint: str | None = None,
+) -> bytes:
+    """The page for ``status`` from ``fields``, plus development details.
+
+    ``report`` is the exception being answered: its application frames are the
+    ``traceback`` field of custom pages and JSON errors, and the default page shows
+    it in full (framework frames folded).  ``hint`` is a sentence for the developer.
+    """
     code, reason, default_message = valid_status(status)
     values: dict[str, str] = {
         "status": f"{code} {reason}",
@@ -352,16 +389,18 @@ def get_error_page(status: int | str, **kwargs: Any) -> bytes:
         "traceback": "",
         "version": VERSION,
     }
-    for key, value in kwargs.items():
+    for key, value in fields.items():
         if value is not None:
             values[key] = str(value)
+    if report is not None:
+        values["traceback"] = report.text()
 
     request = serving.current().request
     pages: dict[Any, Any] = request.error_page
     custom = pages.get(code) or pages.get("default")
     response = serving.current().response
     if not custom and request.negotiate_errors and _prefers_json(request):
-        return _json_error(response, code, values)
+        return _json_error(response, code, values, report, hint)
     for key, value in list(values.items()):
         values[key] = html.escape(value, quote=False)
     if custom:
@@ -376,7 +415,8 @@ def get_error_page(status: int | str, **kwargs: Any) -> bytes:
                 return b"".join(
                     c if isinstance(c, bytes) else str(c).encode("utf-8") for c in result
                 )
-            with open(custom, encoding="utf-8") as template:
+            # newline="": the file's own line endings are sent as they are.
+            with open(custom, encoding="utf-8", newline="") as template:
                 page = template.read() % values
             response.headers["Content-Type"] = "text/html;charset=utf-8"
             return page.encode("utf-8")
@@ -389,6 +429,10 @@ def get_error_page(status: int | str, **kwargs: Any) -> bytes:
                 "<br />In addition, the custom error page failed:\n<br />"
                 + html.escape(failure, quote=False)
             )
+    if report is not None:
+        values["traceback"] = report.html()
+    if hint:
+        values["traceback"] += f'<span class="hint">{html.escape(hint, quote=False)}</span>'
     response.headers["Content-Type"] = "text/html;charset=utf-8"
     return _PAGE.format(**values).encode("utf-8")
 
@@ -413,7 +457,13 @@ def _prefers_json(request: Any) -> bool:
     return json_q > html_q
 
 
-def _json_error(response: Any, code: int, values: dict[str, str]) -> bytes:
+def _json_error(
+    response: Any,
+    code: int,
+    values: dict[str, str],
+    report: ErrorReport | None = None,
+    hint: str | None = None,
+) -> bytes:
     """The error as a JSON document, for API clients (``request.negotiate_errors``)."""
     document: dict[str, Any] = {
         "status": values["status"],
@@ -422,6 +472,10 @@ def _json_error(response: Any, code: int, values: dict[str, str]) -> bytes:
     }
     if values.get("traceback"):
         document["traceback"] = values["traceback"]
+    if report is not None and report.request_line:
+        document["request"] = report.request_line
+    if hint:
+        document["hint"] = hint
     response.headers["Content-Type"] = "application/json"
     return json.dumps(document).encode("utf-8")
 

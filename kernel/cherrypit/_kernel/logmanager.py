@@ -3,7 +3,8 @@
 ``cherrypit.log`` and every application's ``app.log`` are :class:`LogManager` objects.
 They write to the loggers ``cherrypy.error[.<appid>]`` and ``cherrypy.access[.<appid>]``
 that CherryPy applications already address, and manage the handlers behind the config
-keys ``log.screen``, ``log.error_file``, ``log.access_file`` and ``log.wsgi``.
+keys ``log.screen``, ``log.error_file``, ``log.access_file``, ``log.wsgi`` and
+``log.fallback`` (errors no other handler takes still reach stderr or ``wsgi.errors``).
 
 This module only uses the standard library.  A logging plugin changes how lines look
 without replacing the manager: it installs a formatter factory with
@@ -32,7 +33,7 @@ import weakref
 from collections.abc import Callable, MutableMapping
 from typing import IO, Any, ClassVar
 
-__all__ = ["FormatterFactory", "LogManager", "WSGIErrorHandler", "logfmt"]
+__all__ = ["FallbackErrorHandler", "FormatterFactory", "LogManager", "WSGIErrorHandler", "logfmt"]
 
 #: The formatter of every handler a :class:`LogManager` adds: the message alone, since
 #: the manager already puts the time and context into it.
@@ -43,11 +44,12 @@ RequestSource = Callable[[], tuple[Any, Any]]
 
 #: Builds the formatter of one handler a :class:`LogManager` adds.  Called with the
 #: manager, the logger the handler is attached to, and the handler's kind (``'screen'``,
-#: ``'file'`` or ``'wsgi'``).
+#: ``'file'``, ``'wsgi'`` or ``'fallback'``).
 FormatterFactory = Callable[["LogManager", logging.Logger, str], logging.Formatter]
 
-#: Marks the handlers a :class:`LogManager` owns (value ``'screen'``, ``'file'`` or
-#: ``'wsgi'``), so that toggling a setting finds them again; CherryPy's attribute name.
+#: Marks the handlers a :class:`LogManager` owns (value ``'screen'``, ``'file'``,
+#: ``'wsgi'`` or ``'fallback'``), so that toggling a setting finds them again;
+#: CherryPy's attribute name.
 _MARK = "_cpbuiltin"
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -170,6 +172,53 @@ class WSGIErrorHandler(logging.Handler):
             stream.flush()
         except Exception:
             self.handleError(record)
+
+
+class FallbackErrorHandler(WSGIErrorHandler):
+    """Writes the errors nobody else takes: to ``wsgi.errors``, or to stderr.
+
+    An error (``ERROR`` and above) that reaches this handler while no other handler on
+    its way up (console, files, ``wsgi.errors``, or one the application added) would
+    write it, goes to the ``wsgi.errors`` stream of the request being served (a
+    foreign WSGI server's error log) or, outside a request, to ``sys.stderr``.  So
+    switching ``log.screen`` off, as the ``production`` and ``embedded`` environments
+    do, never makes an error vanish.
+    """
+
+    def __init__(
+        self, environ_getter: Callable[[], MutableMapping[str, Any] | None] | None = None
+    ) -> None:
+        super().__init__(logging.ERROR, environ_getter)
+
+    @staticmethod
+    def _only_observes(handler: logging.Handler) -> bool:
+        # pytest attaches its capture handlers to every non-propagating logger: they
+        # record lines for reports, they do not deliver them anywhere.
+        return type(handler).__module__.startswith("_pytest.")
+
+    def _taken_elsewhere(self, record: logging.LogRecord) -> bool:
+        logger: logging.Logger | None = logging.getLogger(record.name)
+        while logger is not None:
+            for handler in logger.handlers:
+                if handler is self or self._only_observes(handler):
+                    continue
+                if isinstance(handler, FallbackErrorHandler):
+                    return True  # the nearest fallback is the one that writes
+                if isinstance(handler, logging.NullHandler) or record.levelno < handler.level:
+                    continue
+                if isinstance(handler, WSGIErrorHandler) and handler._stream() is None:
+                    continue  # log.wsgi outside a request drops the line
+                return True
+            logger = logger.parent if logger.propagate else None
+        return False
+
+    def _stream(self) -> IO[str] | None:
+        return super()._stream() or sys.stderr
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Write ``record`` unless another handler on its way up takes it."""
+        if not self._taken_elsewhere(record):
+            super().emit(record)
 
 
 class LogManager:
@@ -459,6 +508,24 @@ class LogManager:
             self._add(
                 self.error_log, WSGIErrorHandler(environ_getter=self._current_environ), "wsgi"
             )
+        elif not enable and handler is not None:
+            self.error_log.removeHandler(handler)
+
+    @property
+    def fallback(self) -> bool:
+        """Whether errors no other handler takes are written anyway (site: on).
+
+        Setting it adds or removes a :class:`FallbackErrorHandler`: errors go to the
+        request's ``wsgi.errors`` or to stderr when no console, file or other handler
+        would write them.
+        """
+        return self._builtin(self.error_log, "fallback") is not None
+
+    @fallback.setter
+    def fallback(self, enable: bool) -> None:
+        handler = self._builtin(self.error_log, "fallback")
+        if enable and handler is None:
+            self._add(self.error_log, FallbackErrorHandler(self._current_environ), "fallback")
         elif not enable and handler is not None:
             self.error_log.removeHandler(handler)
 

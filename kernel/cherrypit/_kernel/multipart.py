@@ -132,11 +132,16 @@ class MultipartStream:
         """Skip the rest of the current segment and step into the next one.
 
         :returns: False when the close delimiter (or, in the preamble, the end of the
-            input) was reached.
+            input; after a part, the end of the input right after a delimiter) was
+            reached.
         :raises HTTPError: 400 when the input ends before the close delimiter.
         """
         while self.read_segment(self.bufsize):
             pass
+        if self.state == "next" and not preamble and not self._buf and not self._fill():
+            # The input ends right after a delimiter without its closing "--": the
+            # last part is complete, and CherryPy takes that as the end of the form.
+            self.state = "closed"
         if self.state == "next":
             self.state = "data"
             self.segment += 1

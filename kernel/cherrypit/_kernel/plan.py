@@ -166,18 +166,21 @@ def _run_request_namespaces(
 ) -> None:
     """Call the ``Request.namespaces`` handler of each group's namespace with its keys.
 
-    A handler that is a context manager is entered before its keys and exited after
+    A handler that is a context manager is entered before its keys, which go to what
+    ``__enter__`` returned (the handler itself if that is None), and exited after
     them, with the exception if one of the calls raised.
     """
     for ns, items in groups:
         handler = handlers.get(ns)
         if handler is None:
             continue
-        if hasattr(handler, "__enter__"):
-            handler.__enter__()
+        if hasattr(handler, "__exit__"):
+            receive = handler.__enter__()
+            if receive is None:
+                receive = handler  # a handler that takes its keys itself
             try:
                 for name, value in items:
-                    handler(name, value)
+                    receive(name, value)
             except BaseException as exc:
                 if not handler.__exit__(type(exc), exc, exc.__traceback__):
                     raise

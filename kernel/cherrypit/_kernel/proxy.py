@@ -116,11 +116,28 @@ def apply_forwarded(
         headers).  Off by default: a proxy that only sets ``X-Forwarded-*`` usually
         passes a client's own ``Forwarded`` header through untouched.
     :returns: whether the headers were believed.
+
+    Called again for the same request (the tool, after the kernel applied the site's
+    settings before dispatch), it does nothing when the settings are the same, and
+    otherwise starts over from the request's own values with the new ones: a path's
+    ``tools.proxy.*`` overrides the site's.
     """
     if trusted is None:
         trusted = tuple(getattr(request, "trusted_proxies", None) or DEFAULT_TRUSTED)
+    else:
+        trusted = tuple(trusted)
+    settings = (base, local, remote, scheme, trusted, forwarded)
+    undo = getattr(request, "forwarded_undo", None)
+    if undo is not None:
+        if undo[0] == settings:
+            return True  # already applied with these very settings
+        # Applied before dispatch with the site's settings; the path's differ.
+        _, request.base, request.scheme, request.remote.ip = undo
+        request.forwarded_applied = False
+        request.forwarded_undo = None
     if not is_trusted(request.remote.ip, trusted):
         return False
+    origin = (request.base, request.scheme, request.remote.ip)
     headers = request.headers
     fields: dict[str, str] = {}
     chain: list[str] = []
@@ -153,8 +170,14 @@ def apply_forwarded(
         sent = headers.get(local)
         if sent:
             host = sent.split(",")[0].strip()
-    if host and _HOST.fullmatch(host):
-        base = host
+    if host:
+        # CherryPy takes a full "scheme://host" from the header as the base.
+        host_scheme, sep, bare = host.partition("://")
+        if sep and host_scheme.lower() in ("http", "https") and _HOST.fullmatch(bare):
+            public_scheme = host_scheme.lower()
+            base = f"{public_scheme}://{bare}"
+        elif not sep and _HOST.fullmatch(host):
+            base = host
     if not base:
         base = headers.get("Host") or request.base.split("://", 1)[-1]
     if "://" not in base:
@@ -166,4 +189,5 @@ def apply_forwarded(
     if client and client.lower() != "unknown":
         request.remote.ip = client
     request.forwarded_applied = True
+    request.forwarded_undo = (settings, *origin)
     return True

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from cherrypit._kernel import serving
 from cherrypit._kernel.dispatch import Dispatcher, Trail
 from cherrypit._kernel.errors import HTTPError, HTTPRedirect, InternalRedirect, NotFound
+from cherrypit._kernel.handler_result import body_chunk_error, check_result
 from cherrypit._kernel.headers import HeaderMap, decode_TEXT_maybe
 from cherrypit._kernel.hooks import HookMap
 from cherrypit._kernel.httputil import Host, SanitizedHost, parse_query_string, valid_status
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
 __all__ = ["Request", "Response", "ResponseBody"]
 
 _EMPTY_HOOKS = HookMap({})
+#: Handler results taken as they are; anything else is checked first (check_result).
+_PLAIN_BODIES = frozenset({str, bytes, list, type(None)})
 #: Header name → its Title-Case form (bounded cache; header names repeat a lot).
 _TITLES: dict[str, str] = {}
 
@@ -103,13 +106,16 @@ class _LazyUniqueId:
         obj.__dict__["unique_id"] = value
 
 
-class RequestNamespaces(dict[str, Callable[[str, Any], None]]):
+class RequestNamespaces(dict[str, Any]):
     """``Request.namespaces``: per-request config namespace → handler ``(key, value)``.
 
     Register a handler here to give the keys of a namespace of your own (``db.*``,
     say) a meaning in path config: it is called for each key of that namespace when a
-    request's config is set up.  Calling the mapping with a config dict applies that
-    config to the current request (the built-in namespaces and these handlers).
+    request's config is set up.  A handler may also be a context manager (a
+    :class:`~cherrypit.Toolbox` is one): entered before the keys, which go to what
+    ``__enter__`` returns, and exited after them.  Calling the mapping with a config
+    dict applies that config to the current request (the built-in namespaces and these
+    handlers).
     """
 
     def __call__(self, config: dict[str, Any]) -> None:
@@ -192,6 +198,11 @@ class Request:
     trusted_proxies: Iterable[str] = ()
     #: Whether a trusted proxy's headers already rewrote base/scheme/remote.
     forwarded_applied = False
+    #: The path prefix a virtual-host dispatcher added to the URL's path; config
+    #: sections found below it name ``tools.staticdir.section`` without it.
+    dispatch_prefix = ""
+    #: (settings, base, scheme, remote ip) before the forwarded headers were applied.
+    forwarded_undo: tuple[Any, str, str, str] | None = None
     wsgi_environ: dict[str, Any] = {}
     json: Any = None
 
@@ -307,7 +318,10 @@ class Request:
             self.hooks.run("before_handler")
         if self.handler:
             self.stage = "handler"
-            response.body = self.handler()
+            body = self.handler()
+            if body.__class__ not in _PLAIN_BODIES:
+                check_result(body, self.handler)
+            response.body = body
 
         self.stage = "before_finalize"
         if self.hooks._points["before_finalize"]:
@@ -375,7 +389,11 @@ class Request:
         app = self.app
         assert app is not None
         try:
-            plan = app.plan_for(trail.sources, trail.staticdir_section)
+            section = trail.staticdir_section
+            prefix = self.dispatch_prefix
+            if section and prefix and section.startswith(prefix):
+                section = section[len(prefix) :]
+            plan = app.plan_for(trail.sources, section)
         except Exception:
             # The plan carries the error-logging tools, so log this one here.
             from cherrypit._kernel import site
@@ -581,7 +599,10 @@ class Response:
         if isinstance(body, list) and len(body) == 1:
             content: bytes = body[0]
             return content
-        content = b"".join(body)
+        try:
+            content = b"".join(body)
+        except TypeError as exc:
+            raise body_chunk_error(exc) from None
         self._body = [content] if content else []
         return content
 

@@ -274,7 +274,7 @@ def _engine_namespace(key: str, value: Any) -> None:
     setattr(engine, key, value)
 
 
-_LOG_SETTINGS = ("screen", "error_file", "access_file", "wsgi", "access_log_format")
+_LOG_SETTINGS = ("screen", "error_file", "access_file", "wsgi", "fallback", "access_log_format")
 #: ``log.<key>`` settings added by plugins (``cherrypit_log_settings``): key → setter.
 log_settings: dict[str, Callable[[LogManager, Any], None]] = {}
 
@@ -403,6 +403,9 @@ def _install() -> None:
     engine.before_start.append(_before_start)
     # CherryPy's default: engine messages and access lines on the console.
     log.screen = True
+    # Not CherryPy's: with the console off (production, embedded) errors still go
+    # to stderr or the foreign server's wsgi.errors rather than nowhere.
+    log.fallback = True
 
 
 _install()

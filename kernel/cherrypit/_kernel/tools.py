@@ -76,13 +76,16 @@ class Tool:
                     pass
 
     def _merged_args(self, d: dict[str, Any] | None = None) -> dict[str, Any]:
-        """This tool's config for the current request, updated with ``d``."""
+        """``d`` updated with this tool's config for the current request.
+
+        Config wins over ``d`` (CherryPy's order): a path's config overrides the
+        arguments a handler tool was built with.
+        """
         request = serving.current().request
         toolmaps = getattr(request, "toolmaps", {})
-        conf = dict(toolmaps.get(self.namespace, {}).get(self._name, {}))
+        conf = dict(d) if d else {}
+        conf.update(toolmaps.get(self.namespace, {}).get(self._name, {}))
         conf.pop("on", None)
-        if d:
-            conf.update(d)
         return conf
 
     def __call__(self, *args: Any, **kwargs: Any) -> Callable[[Any], Any]:
@@ -186,6 +189,7 @@ class HandlerWrapperTool(Tool):
         def wrap(*a: Any, **kw: Any) -> Any:
             return self.newhandler(inner, *a, **kw)
 
+        wrap.__wrapped__ = inner  # type: ignore[attr-defined]  # names it in errors
         request.handler = wrap
 
 
@@ -222,17 +226,24 @@ def setup_is_plannable(tool: Tool) -> bool:
     return type(tool)._setup in _PLANNABLE_SETUPS or isinstance(tool, ErrorTool)
 
 
+def _is_duck_tool(value: object) -> bool:
+    return not isinstance(value, type) and callable(getattr(value, "_setup", None))
+
+
 class Toolbox:
     """A namespace of tools (``cherrypit.tools``), filled lazily by plugins.
 
-    Assigning a :class:`Tool` to an attribute names it.  Looking up a missing name
+    Assigning a :class:`Tool` to an attribute names it.  Any other object with a
+    ``_setup()`` method is a tool too (CherryPy only ever calls ``_setup`` on a tool
+    that is on), run per request.  Looking up a missing name
     first loads the plugins (tools are contributed through the
     ``cherrypit_register_tools`` hook); a name that still does not exist is an
     ``AttributeError`` that says which plugin is expected to provide it.
     """
 
     namespace: str
-    _tools: dict[str, Tool]
+    # Tool instances and duck-typed tools (objects with ``_setup``).
+    _tools: dict[str, Any]
     _owners: dict[str, str]
     _loader: Callable[[], None] | None
 
@@ -247,6 +258,8 @@ class Toolbox:
             if value._name is None:
                 value._name = name
             value.namespace = self.namespace
+            self._tools[name] = value
+        elif _is_duck_tool(value):
             self._tools[name] = value
         else:
             object.__setattr__(self, name, value)
@@ -288,6 +301,30 @@ class Toolbox:
         if name not in self._tools and self._loader is not None:
             self._loader()
         return self._tools.get(name, default)
+
+    # -- as a namespace handler of its own (``Request.namespaces[ns] = toolbox``) ------
+
+    def __enter__(self) -> Callable[[str, Any], None]:
+        """Start collecting this toolbox's keys of the current request's config."""
+        request = serving.current().request
+        bucket: dict[str, dict[str, Any]] = {}
+        # The plan's toolmaps are shared and read-only: give this request its own.
+        request.toolmaps = {**request.toolmaps, self.namespace: bucket}
+
+        def populate(key: str, value: Any) -> None:
+            tool_name, _, setting = key.partition(".")
+            bucket.setdefault(tool_name, {})[setting] = value
+
+        return populate
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        """Set up, for the current request, every tool the collected keys switch on."""
+        if exc_type is not None:
+            return
+        toolmaps = serving.current().request.toolmaps
+        for tool_name, settings in toolmaps.get(self.namespace, {}).items():
+            if settings.get("on"):
+                getattr(self, tool_name)._setup()
 
     def register(
         self, point: str, **kwargs: Any

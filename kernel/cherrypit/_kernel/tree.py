@@ -19,7 +19,7 @@ from cherrypit._kernel.errors import ConfigError
 from cherrypit._kernel.plan import Plan
 from cherrypit._kernel.request import Request, Response
 from cherrypit._kernel.tools import Toolbox
-from cherrypit._kernel.wsgi import serve
+from cherrypit._kernel.wsgi import RAISE_ERRORS_KEY, serve, trap_error
 
 if TYPE_CHECKING:
     from cherrypit._kernel.logmanager import LogManager
@@ -91,7 +91,15 @@ class WSGIPipeline:
             for name, factory in reversed(self.pipeline):
                 head = factory(head, **self.config.get(name, {}))
             self.head = head
-        return head(environ, start_response)
+        try:
+            return head(environ, start_response)
+        except Exception as exc:
+            # A request with ``throw_errors`` (or a middleware) raised: the pipeline's
+            # middleware has seen the exception; the client still gets an answer
+            # (CherryPy's ExceptionTrapper at the head of every application's pipeline).
+            if environ.get(RAISE_ERRORS_KEY):
+                raise
+            return trap_error(environ, start_response, exc)
 
     def namespace_handler(self, key: str, value: Any) -> None:
         """``wsgi.pipeline = [(name, factory), ...]`` and ``wsgi.<name>.<arg> = value``."""
@@ -390,12 +398,22 @@ class Tree:
         if path is None:
             request = serving.current().request
             path = request.script_name + request.path_info
-        while True:
-            if path in self.apps:
-                return path
-            if path == "":
-                return None
-            path = path[: path.rfind("/")]
+        if path in self.apps:
+            return path
+        # The longest mount point that is a whole-segment prefix of the path.  Looking
+        # at each mount point (there are few) keeps this linear in the path's length;
+        # cutting one segment at a time off a long path would be quadratic.
+        best: str | None = None
+        for mount_point in self.apps:
+            if (best is None or len(mount_point) > len(best)) and (
+                mount_point == ""
+                or (
+                    path.startswith(mount_point)
+                    and path[len(mount_point) : len(mount_point) + 1] == "/"
+                )
+            ):
+                best = mount_point
+        return best
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         single = self._single

@@ -105,7 +105,36 @@ def serve(app: Application, environ: dict[str, Any], start_response: Callable[..
     return copy_context().run(_serve, app, environ, start_response)
 
 
+#: WSGI environ key: exceptions a request throws (``request.throw_errors``) leave the
+#: application instead of being answered by its pipeline (the test client sets it).
+RAISE_ERRORS_KEY = "cherrypit.raise_errors"
+#: WSGI environ key set on a thrown request: whether its error answer may show the
+#: traceback (its ``request.show_tracebacks``).
+_SHOW_TRACEBACKS_KEY = "cherrypit.show_tracebacks"
+
+
+def trap_error(
+    environ: dict[str, Any], start_response: Callable[..., Any], exc: Exception
+) -> list[bytes]:
+    """The answer of an application whose request threw ``exc`` out of the cycle.
+
+    As CherryPy's outermost ``ExceptionTrapper``: log it and answer a bare 500, with the
+    traceback when the request showed tracebacks.
+    """
+    tb = format_exc(exc)
+    site.log(tb, severity=40)
+    status, headers, body = bare_error(tb if environ.get(_SHOW_TRACEBACKS_KEY) else None)
+    try:
+        start_response(status, headers, (type(exc), exc, exc.__traceback__))
+    except Exception:
+        # Headers already sent (start_response re-raises exc_info), or start_response
+        # itself is what failed: the server gets the original exception.
+        raise exc from None
+    return body
+
+
 def _serve(app: Application, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+    outer_environ = environ
     engine = site.engine
     listeners = engine.listeners
     slot = serving.current()
@@ -162,6 +191,7 @@ def _serve(app: Application, environ: dict[str, Any], start_response: Callable[.
             raise
         except Exception as exc:
             if request.throw_errors:
+                outer_environ[_SHOW_TRACEBACKS_KEY] = request.show_tracebacks
                 _close(request, slot, saved)
                 raise
             return _fail(request, start_response, slot, saved, exc)

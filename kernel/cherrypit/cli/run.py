@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -70,6 +71,31 @@ class _StartFailed(Exception):
     def __init__(self, cause: BaseException) -> None:
         super().__init__(str(cause))
         self.cause = cause
+
+
+# The signals a supervisor sends to stop or reload a server.
+_STOP_SIGNALS = frozenset(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP", "SIGUSR1") if hasattr(signal, name)
+)
+
+
+@contextmanager
+def _signals_held_until_subscribed() -> Iterator[None]:
+    """Keep stop signals pending while the engine starts.
+
+    The server listens before the bus has its signal handlers (installed after a
+    successful start, so that a failed one prints only its error): a SIGTERM in that
+    window would kill the process without a clean stop.  Blocked, it is delivered
+    to the bus's handler once that is installed.
+    """
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 @contextmanager
@@ -222,9 +248,10 @@ def cmd_run(args: argparse.Namespace) -> int:
                 if not site.tree.apps:
                     error(f"{target.script} mounted no application and started no engine")
                     return 2
-            engine.start()
-            # Only now: a failed start then prints nothing but its one-line error.
-            engine.signals.subscribe()
+            with _signals_held_until_subscribed():
+                engine.start()
+                # Only now: a failed start then prints nothing but its one-line error.
+                engine.signals.subscribe()
             engine.block()
     except _StartFailed as exc:
         print(f"{PROG}: cannot start serving: {exc.cause}", file=sys.stderr)

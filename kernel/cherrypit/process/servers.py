@@ -21,6 +21,7 @@ from typing import Any
 from cherrypit.process.wspbus import Bus
 
 __all__ = [
+    "BindError",
     "FlupCGIServer",
     "FlupFCGIServer",
     "FlupSCGIServer",
@@ -45,7 +46,11 @@ class Timeouts:
     free: float = 1
 
 
-class PortInUseError(OSError):
+class BindError(OSError):
+    """A server cannot listen on its address; the message names the setting to change."""
+
+
+class PortInUseError(BindError):
     """Something already listens on the port a server wants to bind."""
 
 

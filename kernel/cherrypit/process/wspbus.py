@@ -247,13 +247,29 @@ class Bus:
                 if failures and exc.code == 0:
                     exc.code = 1
                 raise
-            except Exception:
+            except Exception as exc:
                 failures.handle_exception()
-                if channel != "log":
+                if channel != "log" and not (channel == "start" and self._refuses_start(exc)):
                     self._log_listener_error(channel, listener)
         if failures:
             raise failures from failures.get_instances()[0]
         return output
+
+    #: Exceptions a start listener raises to refuse the start with a message that says
+    #: it all (a port in use, a bad setting): :meth:`start` logs them as one line each,
+    #: without a traceback.
+    start_refusals: tuple[type[BaseException], ...] = ()
+
+    def _refuses_start(self, exc: BaseException) -> bool:
+        return isinstance(exc, self.start_refusals)
+
+    def _log_start_failure(self, exc: BaseException) -> None:
+        causes = exc.get_instances() if isinstance(exc, ChannelFailures) else [exc]
+        if causes and all(self._refuses_start(cause) for cause in causes):
+            for cause in causes:
+                self.log(f"Cannot start: {cause}", level=40)
+            return
+        self.log("Shutting down due to error in start listener:", level=40, traceback=True)
 
     def _log_listener_error(self, channel: str, listener: Listener) -> None:
         # A broken 'log' listener must not cut the publishing loop short: the
@@ -280,7 +296,8 @@ class Bus:
     def start(self) -> None:
         """Start all services: publish ``start``, moving STARTING -> STARTED.
 
-        If a start listener fails, the error is logged, the bus exits (see
+        If a start listener fails, the error is logged (one line for each of
+        :attr:`start_refusals`, a traceback otherwise), the bus exits (see
         :meth:`exit`: an exit from STARTING ends the process with status 70,
         as CherryPy does) and the error is raised again.
         """
@@ -296,8 +313,8 @@ class Bus:
             self.log("Bus STARTED")
         except (KeyboardInterrupt, SystemExit):
             raise
-        except Exception:
-            self.log("Shutting down due to error in start listener:", level=40, traceback=True)
+        except Exception as exc:
+            self._log_start_failure(exc)
             try:
                 self.exit()
             except Exception:

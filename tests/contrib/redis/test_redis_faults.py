@@ -45,6 +45,25 @@ class Site:
     s = Counter()
 
 
+class Gate:
+    """Lets a test act while a request is inside its handler, holding the session lock."""
+
+    inside = threading.Event()
+    resume = threading.Event()
+
+
+class Held:
+    @cherrypit.expose
+    def hold(self) -> str:
+        cherrypit.session["held"] = True
+        Gate.inside.set()
+        Gate.resume.wait(10)
+        return "held"
+
+
+Site.s.held = Held()  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def own_redis(tmp_path: Any) -> Iterator[RedisServer]:
     server = RedisServer(tmp_path)
@@ -65,6 +84,9 @@ def site(live_server: str, own_redis: RedisServer) -> tuple[str, int]:
             "tools.sessions.url": own_redis.url,
             # Short, so the test is quick; the property is the same with the defaults.
             "tools.sessions.socket_timeout": 0.5,
+            # Longer than the test: only a release can free a lock left behind.
+            "tools.sessions.lock_ttl": 60,
+            "tools.sessions.lock_timeout": 3,
         }
     }
     cherrypit.tree.mount(Site(), "", conf)
@@ -122,6 +144,32 @@ def test_a_frozen_redis_gives_503s_and_pages_without_sessions_keep_answering(sit
     assert len(failures) == len(statuses)  # one line per failed request
     assert not [r for r in errors.records if r.exc_info]
     assert get(site, "/s/inc", session_cookie)[:2] == (200, b"2")  # back once Redis is
+
+
+def test_a_lock_held_when_redis_froze_is_released_once_it_resumes(site, own_redis):
+    status, _body, cookie = get(site, "/s/inc")
+    assert status == 200 and cookie is not None
+    session_cookie = cookie.split(";")[0]
+    Gate.inside.clear()
+    Gate.resume.clear()
+    held: list[int] = []
+    holder = threading.Thread(
+        target=lambda: held.append(get(site, "/s/held/hold", session_cookie)[0])
+    )
+    holder.start()
+    assert own_redis.process is not None
+    try:
+        assert Gate.inside.wait(10)
+        own_redis.process.send_signal(signal.SIGSTOP)
+        Gate.resume.set()
+        holder.join(timeout=20)
+    finally:
+        Gate.resume.set()
+        own_redis.process.send_signal(signal.SIGCONT)
+    assert held == [503]  # saving timed out, with the lock taken
+    # The lock (TTL 60 s) is released once Redis answers, not left to expire: the
+    # session's next request gets it within its 3 s lock_timeout.
+    assert get(site, "/s/inc", session_cookie)[:2] == (200, b"2")
 
 
 def test_a_redis_restart_costs_no_request(site, own_redis):

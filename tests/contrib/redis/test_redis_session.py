@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+import cherrypit
 from cherrypit.testing import Client, free_port
 from cherrypit_redis import RedisSession
 from cherrypit_sessions.api import SessionLockTimeout
@@ -199,6 +200,22 @@ def test_an_unreachable_server_answers_503(mount, counter) -> None:
     response = mount(counter, conf).get("/inc")
     assert response.status == 503
     assert "session storage is unavailable" in response.text
+
+
+def test_an_unreachable_server_is_logged_in_production(mount, counter) -> None:
+    conf = {
+        "/": {
+            "tools.sessions.on": True,
+            "tools.sessions.storage_type": "redis",
+            "tools.sessions.url": f"redis://127.0.0.1:{free_port()}/0",
+        }
+    }
+    client = mount(counter, conf)
+    cherrypit.config.update({"environment": "production"})
+    response = client.get("/inc")
+    assert response.status == 503
+    # The line a WSGI server's error log receives (no log file, console off).
+    assert "TOOLS.SESSIONS Redis session storage failed" in client.errors.getvalue()
 
 
 def test_unknown_redis_settings_are_a_warning() -> None:

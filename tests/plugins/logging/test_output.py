@@ -40,9 +40,40 @@ def test_console_error_line_is_cherrypy_like_with_request_fields(mount, capsys):
     ), err
 
 
-def test_console_access_line_keeps_access_log_format_and_adds_id(mount, capsys):
+def test_console_access_line_is_exactly_access_log_format_by_default(mount, capsys):
     client = mount()
     cherrypit.config.update({"log.screen": True})
+    client.get("/", headers={"User-Agent": "probe/1", "Referer": "http://r/"})
+    out = capsys.readouterr().out
+    # What stock combined-log parsers read: nothing after the User-Agent.
+    assert re.fullmatch(
+        r'127\.0\.0\.1 - - \[[^]]+\] "GET / HTTP/1\.1" 200 36 "http://r/" "probe/1"\n', out
+    ), out
+
+
+def test_console_access_line_is_byte_for_byte_the_plain_line(mount, capsys):
+    plain: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            plain.append(record.getMessage())
+
+    keeper = Keep()
+    logging.getLogger("cherrypy.access").addHandler(keeper)
+    try:
+        client = mount()
+        cherrypit.config.update(
+            {"log.screen": True, "log.access_log_format": '{h} {l} {u} {t} "{r}" {s} {b} {i}'}
+        )
+        client.get("/")
+    finally:
+        logging.getLogger("cherrypy.access").removeHandler(keeper)
+    assert capsys.readouterr().out.splitlines() == plain
+
+
+def test_access_fields_setting_adds_id_and_duration(mount, capsys):
+    client = mount()
+    cherrypit.config.update({"log.screen": True, "log.access_fields": True})
     request_id = client.get("/", headers={"User-Agent": "probe/1", "Referer": "http://r/"}).text
     out = capsys.readouterr().out
     match = re.fullmatch(
@@ -52,6 +83,46 @@ def test_console_access_line_keeps_access_log_format_and_adds_id(mount, capsys):
     )
     assert match, out
     assert float(match.group(1)) >= 0
+
+
+def test_access_fields_must_be_a_bool(mount):
+    mount()
+    with pytest.raises(ConfigError, match=r"log\.access_fields must be True or False"):
+        cherrypit.config.update({"log.access_fields": "yes"})
+
+
+def test_request_fields_go_on_the_first_line_of_a_multi_line_message(mount, capsys):
+    class Headers:
+        @cherrypit.expose
+        def index(self) -> str:
+            cherrypit.log("Request Headers:\n  Accept: */*\n  Host: x", "HTTP")
+            return str(cherrypit.request.unique_id)
+
+    client = mount(Headers())
+    cherrypit.config.update({"log.screen": True})
+    request_id = client.get("/").text
+    first, second, third = capsys.readouterr().err.splitlines()
+    assert re.fullmatch(
+        CONSOLE_TIME + rf" HTTP Request Headers: request_id={request_id} method=GET path=/ "
+        r"remote=127\.0\.0\.1",
+        first,
+    ), first
+    assert second == "  Accept: */*"
+    assert third == "  Host: x"
+
+
+def test_the_error_line_names_the_exception_before_the_traceback(mount, capsys):
+    client = mount()
+    cherrypit.config.update({"log.screen": True})
+    assert client.get("/boom").status == 500
+    lines = capsys.readouterr().err.splitlines()
+    assert re.fullmatch(
+        CONSOLE_TIME + r" HTTP ValueError: it broke request_id=\S+ method=GET path=/boom "
+        r"remote=127\.0\.0\.1",
+        lines[0],
+    ), lines
+    assert lines[1] == "on two lines"
+    assert lines[2] == "Traceback (most recent call last):"
 
 
 def test_json_error_and_access_lines(mount, capsys):
@@ -109,7 +180,7 @@ def test_each_line_is_written_once(mount, capsys):
     assert captured.err.count("inside the handler") == 2
     assert len(captured.err.splitlines()) == 2
     assert len(captured.out.splitlines()) == 2
-    ids = re.findall(r"request_id=(\S+)", captured.out)
+    ids = re.findall(r"request_id=(\S+)", captured.err)
     assert len(set(ids)) == 2
 
 
@@ -151,13 +222,15 @@ def test_stdlib_calls_on_the_cherrypy_loggers_are_formatted(mount, capsys):
 def test_handlers_made_before_and_after_loading_get_the_formatter(mount, tmp_path):
     client = mount()
     cherrypit.config.update({"log.screen": True})
-    [screen] = [h for h in cherrypit.log.error_log.handlers if hasattr(h, "_cpbuiltin")]
+    [screen] = [
+        h for h in cherrypit.log.error_log.handlers if getattr(h, "_cpbuiltin", "") == "screen"
+    ]
     assert screen.formatter is cherrypit._cplogging.logfmt  # no plugin loaded yet
     client.get("/")  # the first request loads the plugins
     assert isinstance(screen.formatter, structlog.stdlib.ProcessorFormatter)
     cherrypit.config.update({"log.error_file": str(tmp_path / "e.log")})
     handlers = [h for h in cherrypit.log.error_log.handlers if hasattr(h, "_cpbuiltin")]
-    assert len(handlers) == 2
+    assert sorted(h._cpbuiltin for h in handlers) == ["fallback", "file", "screen"]
     assert all(isinstance(h.formatter, structlog.stdlib.ProcessorFormatter) for h in handlers)
 
 

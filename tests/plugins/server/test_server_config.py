@@ -115,6 +115,15 @@ def test_unknown_setting_is_set_on_the_server_with_a_warning(bus: Bus) -> None:
         ("wsgi_version", (2, 0), "server.wsgi_version: expected (1, 0) or ('u', 0), got (2, 0)"),
         ("ssl_context", "ctx", "server.ssl_context: expected an ssl.SSLContext, got 'ctx'"),
         ("ssl_certificate", 5, "server.ssl_certificate: expected a file path, got 5"),
+        *(
+            (
+                "socket_file_mode",
+                bad,
+                "server.socket_file_mode: expected a permission mode such as 0o660 (or the "
+                f"text '660'), or None to keep what the umask gives, got {bad!r}",
+            )
+            for bad in ("rw-rw----", "0o999", 0o1777, -1, True, 6.6)
+        ),
     ],
 )
 def test_wrong_value_types_name_the_key(bus: Bus, key: str, value: object, message: str) -> None:
@@ -123,6 +132,13 @@ def test_wrong_value_types_name_the_key(bus: Bus, key: str, value: object, messa
         configure(key, value)
     assert str(info.value) == message
     assert getattr(registry.default_server(), key) == before
+
+
+@pytest.mark.parametrize(("value", "mode"), [(0o660, 0o660), ("0660", 0o660), ("0o600", 0o600)])
+def test_socket_file_mode_takes_an_int_or_octal_text(bus: Bus, value: object, mode: int) -> None:
+    assert registry.default_server().socket_file_mode is None
+    configure("socket_file_mode", value)
+    assert registry.default_server().socket_file_mode == mode
 
 
 def test_empty_socket_host_is_refused(bus: Bus) -> None:

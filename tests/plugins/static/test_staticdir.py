@@ -249,6 +249,16 @@ def test_handler_without_section_says_so(mount, tree):
     assert client.get("/files/notes.txt").status == 500
 
 
+def test_staticdir_on_without_a_dir_fails_like_cherrypy(mount):
+    # CherryPy's signature: section and dir are required, so a path that switches the
+    # tool on without a dir answers 500 with the TypeError naming both.
+    conf = {"tools.staticdir.on": True, "request.show_tracebacks": True}
+    client = mount(Root(), {"/error": conf})
+    r = client.get("/error/thing.html")
+    assert r.status == 500
+    assert "TypeError: staticdir() missing 2 required positional arguments" in r.text
+
+
 def test_debug_logs_the_lookup(mount, tree, error_log):
     client = mount(Root(), {"/static": static_conf(tree, debug=True)})
     client.get("/static/notes.txt")

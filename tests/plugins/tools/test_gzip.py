@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip as gzip_module
+import io
+import time
 
 import pytest
 
@@ -172,6 +174,24 @@ def test_compress_helper_levels_and_sync_flush():
     # A sync flush after every chunk: each input chunk yields output at once.
     assert len(pieces) == 3
     assert decompress(b"".join(pieces)) == b"".join(data)
+
+
+@pytest.mark.parametrize("level", [1, 6, 9])
+def test_compressed_stream_is_byte_identical_to_the_gzip_module(level):
+    # Same header fields as Python's gzip module and CherryPy (mtime, XFL, OS 255),
+    # so clients and tests comparing against gzip.GzipFile output see the same bytes.
+    data = b"Hello, world \xe2\x82\xac" * 40
+    before = int(time.time())
+    ours = b"".join(compress(iter([data[:100], data[100:]]), level))
+    after = int(time.time())
+    buf = io.BytesIO()
+    with gzip_module.GzipFile(mode="wb", fileobj=buf, compresslevel=level, mtime=0) as f:
+        f.write(data)
+    theirs = buf.getvalue()
+    # The modification time (bytes 4-8) is "now"; everything else is the same.
+    assert before <= int.from_bytes(ours[4:8], "little") <= after
+    assert ours[:4] + ours[8:] == theirs[:4] + theirs[8:]
+    assert ours[9] == 255
 
 
 class SmallRoot:

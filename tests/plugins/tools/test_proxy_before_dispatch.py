@@ -125,6 +125,46 @@ def test_site_wide_switch_works_too(site_reset: None) -> None:
     assert r.text.startswith("https://fixed.example|http|203.0.113.9|")
 
 
+def test_forwarded_host_may_carry_the_scheme(site_reset: None) -> None:
+    # CherryPy takes "scheme://host" in X-Forwarded-Host as the whole base.
+    _mount()
+    c = Client()
+    r = c.get("/", headers={"X-Forwarded-Host": "http://www.example.test"})
+    assert r.text == "http://www.example.test|http|127.0.0.1|http://www.example.test/x"
+    r = c.get("/go", headers={"X-Forwarded-Host": "https://www.example.test, other.test"})
+    assert r.header("Location") == "https://www.example.test/target"
+    r = c.get("/", headers={"X-Forwarded-Host": "javascript://www.example.test"})
+    assert r.text.startswith("http://127.0.0.1:8080|")
+
+
+class Paths:
+    @cherrypit.expose
+    def index(self) -> str:
+        return f"{cherrypit.request.base}|{cherrypit.request.remote.ip}"
+
+    @cherrypit.expose
+    @cherrypit.config(**{"tools.proxy.base": None})
+    def no_base(self) -> str:
+        return f"{cherrypit.request.base}|{cherrypit.request.remote.ip}"
+
+    @cherrypit.expose
+    @cherrypit.config(**{"tools.proxy.remote": ""})
+    def peer(self) -> str:
+        return f"{cherrypit.request.base}|{cherrypit.request.remote.ip}"
+
+
+def test_a_paths_proxy_settings_override_the_sites(site_reset: None) -> None:
+    cherrypit.config.update({"tools.proxy.on": True, "tools.proxy.base": "www.mydomain.test"})
+    cherrypit.tree.mount(Paths())
+    c = Client()
+    xff = {"X-Forwarded-For": "203.0.113.9", "Host": "localhost:8080"}
+    assert c.get("/", headers=xff).text == "http://www.mydomain.test|203.0.113.9"
+    # No base on this path: the Host header (with its port) is the base.
+    assert c.get("/no_base", headers=xff).text == "http://localhost:8080|203.0.113.9"
+    # Started over from the request's own values: the peer's address, not the client's.
+    assert c.get("/peer", headers=xff).text == "http://www.mydomain.test|127.0.0.1"
+
+
 @pytest.mark.parametrize(
     ("peer", "trusted", "expected"),
     [
