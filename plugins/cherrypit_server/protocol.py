@@ -1,16 +1,12 @@
 """Strict HTTP/1.1 message framing on top of cheroot's request parser.
 
 cheroot accepts several framings that a proxy in front of it may read differently,
-which is how requests are smuggled: conflicting duplicate ``Content-Length``
-headers, control bytes inside header fields, and chunk-size lines that are not
-quite hexadecimal (RFC 9112 §6.1, §6.3 and §7.1, RFC 9110 §5.5).  Here each of
-these is answered with 400 and the connection is closed, because after a framing
-error nobody knows where the next request starts.
-
-A request with both ``Transfer-Encoding`` and ``Content-Length`` is read by its
-``Transfer-Encoding`` alone, as RFC 9112 §6.3 prescribes (and CherryPy does), and
-the connection is closed after the response: a proxy that went by the length would
-otherwise see the rest of the stream start a different request than we do.
+which is how requests are smuggled: ``Content-Length`` together with
+``Transfer-Encoding``, conflicting duplicate ``Content-Length`` headers, control
+bytes inside header fields, and chunk-size lines that are not quite hexadecimal
+(RFC 9112 §6.1, §6.3 and §7.1, RFC 9110 §5.5).  Here each of these is answered
+with 400 and the connection is closed, because after a framing error nobody knows
+where the next request starts.
 
 A broken chunked body is only noticed while the application reads it: the reader
 raises :class:`MalformedBody` (a :class:`ValueError`, which the kernel answers with
@@ -96,6 +92,8 @@ class StrictHeaderReader(cheroot.server.HeaderReader):
             if existing and name in _COMMA_SEPARATED:
                 value = existing + b", " + value
             hdict[name] = value
+        if b"Transfer-Encoding" in hdict and b"Content-Length" in hdict:
+            raise ValueError("Content-Length and Transfer-Encoding may not be sent together.")
         return hdict
 
 
@@ -203,11 +201,6 @@ class StrictRequest(cheroot.server.HTTPRequest):
             # be read as the next request.
             self.simple_response("400 Bad Request", "Transfer-Encoding needs HTTP/1.1.")
             return False
-        if self.chunked_read and b"Content-Length" in self.inheaders:
-            # The chunked framing decides; the length is not passed on, and nothing
-            # after this request on the connection is trusted.
-            del self.inheaders[b"Content-Length"]
-            self.close_connection = True
         return True
 
     def respond(self) -> None:

@@ -330,24 +330,6 @@ def test_a_kept_alive_connection_that_asks_nothing_more_closes_quietly() -> None
     assert b"408" not in reply
 
 
-def test_transfer_encoding_wins_over_content_length_and_the_connection_closes() -> None:
-    # RFC 9112 6.3: read by the chunked framing alone, then close the connection.
-    server = make_server(echo_app)
-    request = (
-        b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n"
-        b"8;key=value\r\nxx\r\nxxxx\r\n5\r\nyyyyy\r\n0\r\n\r\n"
-        b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
-    )
-    with running(server), raw_connection(server) as client:
-        client.sendall(request)
-        reply = read_reply(client)
-    head, _, body = reply.partition(b"\r\n\r\n")
-    assert head.startswith(b"HTTP/1.1 200 OK\r\n")
-    assert b"\r\nConnection: close" in head
-    assert b"\r\nX-Content-Length: \r\n" in head + b"\r\n"
-    assert body == b"xx\r\nxxxxyyyyy"  # and no second response
-
-
 def test_port_in_use_is_one_clear_line(no_port_wait: None) -> None:
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", 0))
