@@ -3,7 +3,7 @@
 Run it from the repository root::
 
     python -m examples.demo                      # http://127.0.0.1:8080/
-    DEMO_PORT=9000 DEMO_DATA_DIR=/tmp/notes python -m examples.demo
+    DEMO_PORT=9000 DEMO_DATA_DIR=./notes-data python -m examples.demo
 
 Modules: :mod:`~examples.demo.app` (mounting and config), :mod:`~examples.demo.pages`
 (the HTML pages), :mod:`~examples.demo.api` (the REST API), :mod:`~examples.demo.security`

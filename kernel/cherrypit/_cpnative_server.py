@@ -1,7 +1,7 @@
 """CherryPy's ``cherrypy._cpnative_server`` import path: ``CPHTTPServer``, ``NativeGateway``.
 
-Both belong to the server plugin (they are cheroot classes, and the kernel does not
-import cheroot); they are looked up on first access (PEP 562).
+Both belong to the server plugin (they are built on the HTTP server library, which
+the kernel leaves to that plugin); they are looked up on first access (PEP 562).
 """
 
 from __future__ import annotations
