@@ -10,6 +10,9 @@ come from :mod:`cherrypit._kernel.hookspecs`; it is registered through the
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from cherrypit._kernel import serving as _serving
 from cherrypit._kernel.errors import ConfigError
 from cherrypit._kernel.handler_result import check_result as check_handler_result
 from cherrypit._kernel.hookspecs import NamespaceHandler, hookimpl, hookspec
@@ -24,6 +27,20 @@ from cherrypit._kernel.tools import (
     Toolbox,
 )
 from cherrypit.process.plugins import BackgroundTask, Monitor, SimplePlugin
+
+if TYPE_CHECKING:
+    from cherrypit._kernel.request import Request, Response
+
+
+def current_request() -> Request:
+    """The request this thread (or task) is serving; a blank one outside requests."""
+    return _serving.current().request
+
+
+def current_response() -> Response:
+    """The response being built for :func:`current_request`."""
+    return _serving.current().response
+
 
 __all__ = [
     "REFUSE",
@@ -43,6 +60,8 @@ __all__ = [
     "Toolbox",
     "ValueCheck",
     "check_handler_result",
+    "current_request",
+    "current_response",
     "disable",
     "hookimpl",
     "hookspec",
