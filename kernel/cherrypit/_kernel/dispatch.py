@@ -24,7 +24,7 @@ from cherrypit._kernel.httputil import urljoin
 from cherrypit._kernel.proxy import DEFAULT_TRUSTED, is_trusted
 
 if TYPE_CHECKING:
-    from cherrypit._kernel.request import Request
+    from cherrypit._kernel.request import Request, Response
 
 __all__ = [
     "Dispatcher",
@@ -101,7 +101,8 @@ def popargs(*args: str, handler: Any = None) -> Any:
             popped[name] = segments.pop(0)
         if call_handler:
             return handler(**popped)
-        serving.current().request.params.update(popped)
+        # _cp_dispatch(vpath) gets no request (CherryPy's signature): the current one.
+        serving.ambient().request.params.update(popped)
         if handler is not None:
             return handler
         # This node is the final handler: resolve what is left by attribute, so that
@@ -147,10 +148,16 @@ class LateParamPageHandler(PageHandler):
     handler is finally called.
     """
 
-    __slots__ = ()
+    __slots__ = ("request",)
+
+    def __init__(self, callable: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        super().__init__(callable, *args, **kwargs)
+        #: The request whose parameters the handler gets; the dispatcher sets it
+        #: (``None``: the current request, for handlers made by user code).
+        self.request: Request | None = None
 
     def __call__(self) -> Any:
-        request = serving.current().request
+        request = self.request or serving.ambient().request
         kwargs = request.params
         if self.kwargs:
             kwargs = {**kwargs, **self.kwargs}
@@ -159,7 +166,7 @@ class LateParamPageHandler(PageHandler):
         except TypeError:
             exc = sys.exc_info()[1]
             try:
-                test_callable_spec(self.callable, self.args, kwargs)
+                test_callable_spec(self.callable, self.args, kwargs, request)
             except HTTPError:
                 raise
             except Exception:
@@ -202,14 +209,17 @@ def test_callable_spec(
     callable: Callable[..., Any],
     callable_args: tuple[Any, ...],
     callable_kwargs: dict[str, Any],
+    request: Request | None = None,
 ) -> None:
     """Turn a handler's ``TypeError`` about its arguments into the right HTTP error.
 
     Missing or surplus path/query parameters are 404 (no such resource); surplus or
     repeated body parameters are 400 (the client sent a bad form).  Parameter names are
-    shown only when ``request.show_mismatched_params`` is on.
+    shown only when ``request.show_mismatched_params`` is on (``request`` defaults to
+    the current one, CherryPy's three-argument form).
     """
-    request = serving.current().request
+    if request is None:
+        request = serving.ambient().request
     show = getattr(request, "show_mismatched_params", False)
     positional, keyword_only, varargs, varkw, with_defaults = _signature_parts(callable)
     usage = dict.fromkeys(positional + keyword_only, 0)
@@ -302,7 +312,32 @@ def _section_prefixes(sections: frozenset[str]) -> frozenset[str]:
     return prefixes
 
 
-class Dispatcher:
+class CycleDispatcher:
+    """A dispatcher the request cycle calls with the request and response in hand.
+
+    Subclasses implement :meth:`dispatch_request`.  Calling the object with a path,
+    CherryPy's dispatcher interface, serves the current request; a subclass that
+    overrides ``__call__`` (CherryPy style) is called that way by the cycle too.
+    """
+
+    def __call__(self, path_info: str) -> None:
+        slot = serving.ambient()
+        self.dispatch_request(slot.request, slot.response, path_info)
+
+    def dispatch_request(self, request: Request, response: Response, path_info: str) -> None:
+        """Set ``request.handler`` and the request's config for ``path_info``."""
+        raise NotImplementedError
+
+
+def dispatch_path(dispatcher: Any, request: Request, response: Response, path: str) -> None:
+    """Run ``dispatcher`` for ``path``: explicitly when it allows, else CherryPy's way."""
+    if type(dispatcher).__call__ is CycleDispatcher.__call__:
+        dispatcher.dispatch_request(request, response, path)
+    else:
+        dispatcher(path)
+
+
+class Dispatcher(CycleDispatcher):
     """CherryPy's default dispatcher: walk the object tree along the path.
 
     :param dispatch_method_name: name of the per-node dynamic dispatch method.
@@ -321,21 +356,22 @@ class Dispatcher:
             self.dispatch_method_name = dispatch_method_name
         self.translate = translate
 
-    def __call__(self, path_info: str) -> None:
-        """Set ``request.handler`` and ``request.config`` for ``path_info``."""
-        request = serving.current().request
+    def dispatch_request(self, request: Request, response: Response, path_info: str) -> None:
+        """Find the handler of ``path_info`` and install it, with its config, on ``request``."""
         trail = self.find_trail(request, path_info)
-        request.apply_trail(trail, self._page_handler(trail))
+        request.apply_trail(trail, self._page_handler(trail, request), response)
 
-    def _page_handler(self, trail: Trail) -> Any:
+    def _page_handler(self, trail: Trail, request: Request) -> Any:
         if trail.handler is None:
-            return _not_found(trail)
+            return _not_found(trail, request)
         vpath = [x.replace("%2F", "/") for x in trail.vpath] if trail.vpath else trail.vpath
-        return LateParamPageHandler(trail.handler, *vpath)
+        handler = LateParamPageHandler(trail.handler, *vpath)
+        handler.request = request
+        return handler
 
     def find_handler(self, path: str) -> tuple[Any, list[str]]:
         """CherryPy's API: return ``(handler or None, virtual path)`` and set the config."""
-        request = serving.current().request
+        request = serving.ambient().request
         trail = self.find_trail(request, path)
         request.apply_trail(trail, None)
         return trail.handler, trail.vpath
@@ -502,12 +538,12 @@ def _unexposed_target(
     return found
 
 
-def _not_found(trail: Trail, resources: bool = False) -> NotFound:
+def _not_found(trail: Trail, request: Request, resources: bool = False) -> NotFound:
     """The 404 for a trail without a handler, with a hint when ``@expose`` is missing.
 
     ``resources``: the dispatcher serves exposed objects (``MethodDispatcher``).
     """
-    error = NotFound()
+    error = NotFound(request.script_name + request.path_info)
     if trail.unexposed is not None:
         path, node = trail.unexposed
         error.hint = unexposed_hint(path, node, resources)
@@ -543,34 +579,32 @@ class MethodDispatcher(Dispatcher):
     handlers.  Other methods get 405 with an ``Allow`` header; HEAD falls back to GET.
     """
 
-    def __call__(self, path_info: str) -> None:
-        request = serving.current().request
+    def dispatch_request(self, request: Request, response: Response, path_info: str) -> None:
         trail = self.find_trail(request, path_info)
         resource = trail.handler
         if resource is None:
-            request.apply_trail(trail, _not_found(trail, resources=True))
+            request.apply_trail(trail, _not_found(trail, request, resources=True), response)
             return
         methods = [m for m in dir(resource) if m.isupper()]
         if "GET" in methods and "HEAD" not in methods:
             methods.append("HEAD")
         methods.sort()
-        response = serving.current().response
         response.headers["Allow"] = ", ".join(methods)
         method = request.method.upper()
         func = getattr(resource, method, None)
         if func is None and method == "HEAD":
             func = getattr(resource, "GET", None)
         if func is None:
-            request.apply_trail(trail, HTTPError(405))
+            request.apply_trail(trail, HTTPError(405), response)
             return
         conf = getattr(func, "_cp_config", None)
         if conf:
             trail.sources = [*trail.sources, conf]
         trail.handler = func
-        request.apply_trail(trail, self._page_handler(trail))
+        request.apply_trail(trail, self._page_handler(trail, request), response)
 
 
-class RoutesDispatcher:
+class RoutesDispatcher(CycleDispatcher):
     """Dispatch with the ``routes`` package (install ``cherrypit[routes]``)."""
 
     def __init__(self, full_result: bool = False, **mapper_options: Any) -> None:
@@ -594,16 +628,23 @@ class RoutesDispatcher:
 
         raise HTTPRedirect(url)
 
-    def __call__(self, path_info: str) -> None:
-        request = serving.current().request
-        handler, sources = self.find_handler(path_info)
+    def dispatch_request(self, request: Request, response: Response, path_info: str) -> None:
+        handler, sources = self._match(request, path_info)
         trail = Trail(handler, [], sources, None, None)
-        request.apply_trail(trail, LateParamPageHandler(handler) if handler else NotFound())
+        if handler:
+            page_handler: Any = LateParamPageHandler(handler)
+            page_handler.request = request
+        else:
+            page_handler = NotFound(request.script_name + request.path_info)
+        request.apply_trail(trail, page_handler, response)
 
     def find_handler(self, path_info: str) -> tuple[Any, list[dict[str, Any]]]:
+        """CherryPy's API: ``(handler or None, config sources)`` for the current request."""
+        return self._match(serving.ambient().request, path_info)
+
+    def _match(self, request: Request, path_info: str) -> tuple[Any, list[dict[str, Any]]]:
         import routes
 
-        request = serving.current().request
         config = routes.request_config()
         config.mapper = self.mapper
         if hasattr(request, "wsgi_environ"):
@@ -655,7 +696,7 @@ class RoutesDispatcher:
 
 def VirtualHost(
     next_dispatcher: Any = None, use_x_forwarded_host: bool = True, **domains: str
-) -> Callable[[str], Any]:
+) -> CycleDispatcher:
     """Prefix the path with a section chosen by the request's host.
 
     ``domains`` maps host names (with port if needed) to path prefixes.  The
@@ -666,12 +707,23 @@ def VirtualHost(
     """
     if next_dispatcher is None:
         next_dispatcher = Dispatcher()
+    return _VirtualHostDispatcher(next_dispatcher, use_x_forwarded_host, domains)
 
-    def vhost_dispatch(path_info: str) -> Any:
-        request = serving.current().request
+
+class _VirtualHostDispatcher(CycleDispatcher):
+    """What :func:`VirtualHost` returns: prefixes the path, then dispatches with the next."""
+
+    def __init__(
+        self, next_dispatcher: Any, use_x_forwarded_host: bool, domains: dict[str, str]
+    ) -> None:
+        self.next_dispatcher = next_dispatcher
+        self.use_x_forwarded_host = use_x_forwarded_host
+        self.domains = domains
+
+    def dispatch_request(self, request: Request, response: Response, path_info: str) -> None:
         header = request.headers.get
         domain = header("Host", "")
-        if use_x_forwarded_host:
+        if self.use_x_forwarded_host:
             # Dispatch runs before the request.* config is applied: read it ourselves.
             trusted = request.trusted_proxies
             if request.app is not None:
@@ -682,17 +734,16 @@ def VirtualHost(
                 request.remote.ip, trusted or DEFAULT_TRUSTED
             ):
                 domain = header("X-Forwarded-Host", domain)
-        prefix = domains.get(domain, "")
+        prefix = self.domains.get(domain, "")
         if not prefix:
-            return next_dispatcher(path_info)
+            dispatch_path(self.next_dispatcher, request, response, path_info)
+            return
         # The static section of a config path below the prefix is the URL's path
         # (without the prefix): the request plan takes it off (see apply_trail).
         request.dispatch_prefix = prefix
-        result = next_dispatcher(urljoin(prefix, path_info))
+        dispatch_path(self.next_dispatcher, request, response, urljoin(prefix, path_info))
         section = request.config.get("tools.staticdir.section")
         if section and section.startswith(prefix + "/"):
             # A dispatcher that set request.config itself, without a plan.
             request.config["tools.staticdir.section"] = section[len(prefix) :]
-        return result
 
-    return vhost_dispatch

@@ -59,7 +59,8 @@ class InternalRedirect(CherryPyException):
     """
 
     def __init__(self, path: str, query_string: str = "") -> None:
-        request = serving.current().request
+        # Raised by application code: the request is the one it is serving.
+        request = serving.ambient().request
         self.request = request
         self.query_string = query_string
         if "?" in path:
@@ -70,7 +71,7 @@ class InternalRedirect(CherryPyException):
 
 def _default_redirect_status() -> int:
     # HTTP/1.0 clients do not know 303; 302 is what they act on.
-    return 303 if serving.current().request.protocol >= (1, 1) else 302
+    return 303 if serving.ambient().request.protocol >= (1, 1) else 302
 
 
 class _ClassProperty:
@@ -139,7 +140,11 @@ class HTTPRedirect(CherryPyException):
 
     def set_response(self) -> None:
         """Write this redirect into the current response."""
-        response = serving.current().response
+        slot = serving.ambient()
+        self._answer(slot.request, slot.response)
+
+    def _answer(self, request: Any, response: Any) -> None:
+        """Write this redirect into ``response`` (the kernel's explicit form)."""
         status = self.status
         response.status = status
         if status in _REDIRECT_MESSAGES:
@@ -210,9 +215,14 @@ _STRIP_ON_ERROR = (
 _STRIP_ON_ERROR_TITLED = tuple(key.title() for key in _STRIP_ON_ERROR)
 
 
-def clean_headers(status: int) -> None:
-    """Drop headers that described the original content, not the error page."""
-    headers = serving.current().response.headers
+def clean_headers(status: int, response: Any = None) -> None:
+    """Drop headers that described the original content, not the error page.
+
+    ``response`` defaults to the current one (CherryPy's signature takes none).
+    """
+    if response is None:
+        response = serving.ambient().response
+    headers = response.headers
     pop = dict.pop
     for key in _STRIP_ON_ERROR_TITLED:
         pop(headers, key, None)
@@ -257,10 +267,12 @@ class HTTPError(CherryPyException):
         ``HTTPRedirect``: those were raised on purpose, and their traceback would only
         show how the framework delivered them.
         """
-        slot = serving.current()
-        request = slot.request
-        response = slot.response
-        clean_headers(self.code)
+        slot = serving.ambient()
+        self._answer(slot.request, slot.response)
+
+    def _answer(self, request: Any, response: Any) -> None:
+        """Write this error into ``response`` for ``request`` (the kernel's explicit form)."""
+        clean_headers(self.code, response)
         response.status = self.status
         report = hint = None
         if request.show_tracebacks:
@@ -269,9 +281,9 @@ class HTTPError(CherryPyException):
             if handled is not None and not isinstance(handled, (HTTPError, HTTPRedirect)):
                 report = ErrorReport(handled, request.request_line)
         response.body = _render_error_page(
-            self.status, {"message": self._message}, report=report, hint=hint
+            self.status, {"message": self._message}, report, hint, request, response
         )
-        _pad_short_error_body(self.code)
+        _pad_short_error_body(self.code, response)
 
     def __call__(self) -> None:
         """Raise this error: lets an instance stand in for a page handler."""
@@ -300,7 +312,7 @@ class NotFound(HTTPError):
 
     def __init__(self, path: str | None = None) -> None:
         if path is None:
-            request = serving.current().request
+            request = serving.ambient().request
             path = request.script_name + request.path_info
         self.args = (path,)
         super().__init__(404, f"The path '{path}' was not found.")
@@ -347,11 +359,10 @@ _FRIENDLY_ERROR_SIZES = {
 }
 
 
-def _pad_short_error_body(code: int) -> None:
+def _pad_short_error_body(code: int, response: Any) -> None:
     size = _FRIENDLY_ERROR_SIZES.get(code)
     if not size:
         return
-    response = serving.current().response
     if not str(response.headers.get("Content-Type", "")).startswith("text/html"):
         return  # only browsers showing HTML pages need the padding
     content = response.collapse_body()
@@ -367,14 +378,17 @@ def get_error_page(status: int | str, **kwargs: Any) -> bytes:
     Keyword arguments: ``message``, ``traceback``, ``version``.  The values are
     HTML-escaped before they reach a template or an error-page callable.
     """
-    return _render_error_page(status, kwargs)
+    slot = serving.ambient()
+    return _render_error_page(status, kwargs, None, None, slot.request, slot.response)
 
 
 def _render_error_page(
     status: int | str,
     fields: dict[str, Any],
-    report: ErrorReport | None = None,
-    hint: str | None = None,
+    report: ErrorReport | None,
+    hint: str | None,
+    request: Any,
+    response: Any,
 ) -> bytes:
     """The page for ``status`` from ``fields``, plus development details.
 
@@ -395,10 +409,8 @@ def _render_error_page(
     if report is not None:
         values["traceback"] = report.text()
 
-    request = serving.current().request
     pages: dict[Any, Any] = request.error_page
     custom = pages.get(code) or pages.get("default")
-    response = serving.current().response
     if not custom and request.negotiate_errors and _prefers_json(request):
         return _json_error(response, code, values, report, hint)
     for key, value in list(values.items()):
@@ -435,6 +447,18 @@ def _render_error_page(
         values["traceback"] += f'<span class="hint">{html.escape(hint, quote=False)}</span>'
     response.headers["Content-Type"] = "text/html;charset=utf-8"
     return _PAGE.format(**values).encode("utf-8")
+
+
+def answer(exc: HTTPError | HTTPRedirect, request: Any, response: Any) -> None:
+    """Write ``exc`` into ``response``: the cycle's way of calling ``set_response``.
+
+    A subclass with its own ``set_response`` (written against CherryPy's no-argument
+    form) is called that way; the built-in ones get the pair explicitly.
+    """
+    if type(exc).set_response in _BUILTIN_SET_RESPONSES:
+        exc._answer(request, response)
+    else:
+        exc.set_response()
 
 
 def _prefers_json(request: Any) -> bool:
@@ -509,3 +533,6 @@ def bare_error(
         [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))],
         [body],
     )
+
+
+_BUILTIN_SET_RESPONSES = frozenset({HTTPError.set_response, HTTPRedirect.set_response})

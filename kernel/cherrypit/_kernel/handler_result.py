@@ -67,17 +67,18 @@ def describe_handler(handler: Any) -> str:
     return f"{name} ({code.co_filename}, line {code.co_firstlineno})"
 
 
-def check_result(value: Any, handler: Any) -> None:
+def check_result(value: Any, handler: Any, request: Any = None) -> None:
     """Refuse, naming ``handler``, a result that is no body; warn about a mapping.
 
     :param value: what the handler returned; call this only for values that are not
         ``str``, ``bytes``, a list or ``None`` (those are bodies as they are).
     :param handler: the handler that returned it, tool wrappers included: it is
         unwrapped to the application's callable for the message.
+    :param request: the request being served (default: the current one).
     :raises TypeError: ``value`` is neither iterable nor a file.
     """
     if isinstance(value, Mapping):
-        _warn_mapping(value, handler)
+        _warn_mapping(value, handler, request)
         return
     if hasattr(value, "read"):
         return
@@ -91,9 +92,11 @@ def check_result(value: Any, handler: Any) -> None:
         ) from None
 
 
-def _warn_mapping(value: Mapping[Any, Any], handler: Any) -> None:
+def _warn_mapping(value: Mapping[Any, Any], handler: Any, request: Any) -> None:
     where = describe_handler(handler)
-    app = serving.current().request.app
+    if request is None:
+        request = serving.ambient().request
+    app = request.app
     warned = _warned.setdefault(app, set()) if app is not None else _warned_outside_apps
     if where in warned:
         return
@@ -112,7 +115,8 @@ def _warn_mapping(value: Mapping[Any, Any], handler: Any) -> None:
 
 def body_chunk_error(exc: TypeError) -> TypeError:
     """The error for a body with a chunk that is neither ``str`` nor ``bytes``."""
-    request = serving.current().request
+    # Raised while a response joins its body, which does not know its request.
+    request = serving.ambient().request
     handler = request.handler
     who = f"The page handler {describe_handler(handler)}" if handler else "A page handler"
     return TypeError(

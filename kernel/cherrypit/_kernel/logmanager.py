@@ -120,7 +120,7 @@ def _serving_environ() -> MutableMapping[str, Any] | None:
     from cherrypit._kernel import serving
 
     environ: MutableMapping[str, Any] | None = getattr(
-        serving.current().request, "wsgi_environ", None
+        serving.ambient().request, "wsgi_environ", None
     )
     return environ
 

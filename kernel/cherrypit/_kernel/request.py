@@ -22,8 +22,8 @@ from http.cookies import CookieError, SimpleCookie
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from cherrypit._kernel import serving
-from cherrypit._kernel.dispatch import Dispatcher, Trail
-from cherrypit._kernel.errors import HTTPError, HTTPRedirect, InternalRedirect, NotFound
+from cherrypit._kernel.dispatch import Dispatcher, Trail, dispatch_path
+from cherrypit._kernel.errors import HTTPError, HTTPRedirect, InternalRedirect, NotFound, answer
 from cherrypit._kernel.handler_result import body_chunk_error, check_result
 from cherrypit._kernel.headers import HeaderMap, decode_TEXT_maybe
 from cherrypit._kernel.hooks import HookMap
@@ -107,11 +107,16 @@ class RequestNamespaces(dict[str, Any]):
     """
 
     def __call__(self, config: dict[str, Any]) -> None:
+        # CherryPy's form takes no request: it configures the current one.
+        slot = serving.ambient()
+        self.apply(config, slot.request, slot.response)
+
+    def apply(self, config: dict[str, Any], request: Request, response: Response) -> None:
+        """Apply ``config`` (namespaced keys) to ``request`` and ``response``."""
         from cherrypit._kernel.plan import Plan
 
-        slot = serving.current()
-        app = slot.request.app
-        Plan(config, app.toolboxes if app else {}).apply(slot.request, slot.response)
+        app = request.app
+        Plan(config, app.toolboxes if app else {}).apply(request, response)
 
 
 def _builtin_namespace(ns: str) -> Callable[[str, Any], None]:
@@ -195,6 +200,8 @@ class Request:
     forwarded_undo: tuple[Any, str, str, str] | None = None
     wsgi_environ: dict[str, Any] = {}
     json: Any = None
+    #: The response :meth:`run` builds (paired by the gateway); ``None`` until then.
+    _answer: Response | None = None
     # Set by the caching and JSON tools (CherryPy's names; applications read them).
     # Declared, not defaulted: as in CherryPy, they exist only once a tool set them.
     cached: bool
@@ -224,8 +231,12 @@ class Request:
         headers: Iterable[tuple[str, str]],
         rfile: Any,
     ) -> Response:
-        """Serve one request (CherryPy's ``Request.run``) and return the response."""
-        response = serving.current().response
+        """Serve one request (CherryPy's ``Request.run``) and return the response.
+
+        The response is the one the gateway paired with this request; code that calls
+        ``run`` itself, as CherryPy allows, gets the current one.
+        """
+        response = self._answer or serving.ambient().response
         self.method = method
         self.query_string = query_string or ""
         self.params = {}
@@ -252,13 +263,13 @@ class Request:
 
     def respond(self, path_info: str) -> None:
         """Run the cycle for ``path_info``, leaving the answer in the response of :meth:`run`."""
-        response = self._answer
+        response = self._answer or serving.ambient().response
         try:
             try:
                 try:
                     self._do_respond(response, path_info)
                 except (HTTPRedirect, HTTPError) as inst:
-                    inst.set_response()
+                    answer(inst, self, response)
                     self.stage = "before_finalize (HTTPError)"
                     self._run_point("before_finalize")
                     response.finalize()
@@ -315,7 +326,7 @@ class Request:
             self.stage = "handler"
             body = self.handler()
             if body.__class__ not in _PLAIN_BODIES:
-                check_result(body, self.handler)
+                check_result(body, self.handler, self)
             response.body = body
 
         self.stage = "before_finalize"
@@ -370,15 +381,19 @@ class Request:
         """Dispatch ``path``: sets ``handler``, ``config`` and the plan's settings."""
         app = self.app
         assert app is not None
-        dispatch = app.dispatcher_for(path, self.dispatch)
-        dispatch(path)
+        response = self._answer or serving.ambient().response
+        dispatch_path(app.dispatcher_for(path, self.dispatch), self, response, path)
         if self.hooks is _EMPTY_HOOKS:
             # A plain callable dispatcher (CherryPy allows any) set request.handler and
             # request.config itself without a plan: apply that config as CherryPy does.
-            self.namespaces(self.config)
+            self.namespaces.apply(self.config, self, response)
 
-    def apply_trail(self, trail: Trail, handler: Any) -> None:
-        """Install what a dispatcher found: config plan, handler, index flag."""
+    def apply_trail(self, trail: Trail, handler: Any, response: Response | None = None) -> None:
+        """Install what a dispatcher found: config plan, handler, index flag.
+
+        :param response: the response of this request (default: the one :meth:`run`
+            is building).
+        """
         self.is_index = trail.is_index
         self.handler = handler
         app = self.app
@@ -395,18 +410,23 @@ class Request:
 
             site.log("Could not set up the request from its config:", "REQUEST", 40, True)
             raise
-        plan.apply(self, serving.current().response)
+        if response is None:
+            response = self._answer or serving.ambient().response
+        plan.apply(self, response)
 
     def handle_error(self, response: Response) -> None:
         """Answer an unexpected exception (``before_error_response`` … ``finalize``)."""
         try:
             self._run_point("before_error_response")
-            if self.error_response is not None:
-                self.error_response()
+            error_response = self.error_response
+            if error_response is _default_error_response:
+                answer(HTTPError(500), self, response)
+            elif error_response is not None:
+                error_response()
             self._run_point("after_error_response")
             response.finalize()
         except HTTPRedirect as inst:
-            inst.set_response()
+            answer(inst, self, response)
             response.finalize()
 
     def close(self) -> None:

@@ -3,6 +3,13 @@
 Kernel code passes ``request``/``response`` explicitly.  Only the public facade
 (``cherrypit.request``, ``cherrypit.response``, ``cherrypit.serving``) reads this
 slot, so that CherryPy-style handlers can keep writing ``cherrypy.request.params``.
+The WSGI gateway fills the slot; the request cycle itself (dispatch, the config
+plan, tools' hooks, error pages) gets the request and response as arguments.  The
+kernel functions that user code calls without handing over a request, because
+CherryPy's signatures have none (``cherrypit.url()``, ``HTTPRedirect(...)``,
+``HTTPError.set_response()``, ``cherrypit.log(...)``, ``Tool._setup()``, a
+CherryPy-style ``dispatcher(path_info)``), read it through :func:`ambient`, so each
+such read is visible by name.
 
 A :class:`contextvars.ContextVar` rather than a thread-local: each worker thread of a
 threaded server gets its own context, and the same code keeps working under an
@@ -68,6 +75,11 @@ def current() -> Serving:
         slot = Serving(_blank_request(), _blank_response())
         _current.set(slot)
         return slot
+
+
+#: The name kernel modules use to read the slot: only in APIs that user code calls
+#: without passing the request (never on the cycle's own path).
+ambient = current
 
 
 def install(request: Request, response: Response) -> Any:

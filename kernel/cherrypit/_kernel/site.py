@@ -36,19 +36,19 @@ class GlobalLogManager(LogManager):
         severity: int = logging.INFO,
         traceback: bool = False,
     ) -> None:
-        app = serving.current().request.app
+        app = serving.ambient().request.app
         target = app.log if app is not None else self
         target.error(msg, context, severity, traceback)
 
     def access(self, request: Any = None, response: Any = None) -> None:
-        slot = serving.current()
+        slot = serving.ambient()
         app = slot.request.app
         target = app.log if app is not None else self
         LogManager.access(target, request or slot.request, response or slot.response)
 
 
 def _current_pair() -> tuple[Any, Any]:
-    slot = serving.current()
+    slot = serving.ambient()
     return slot.request, slot.response
 
 

@@ -176,7 +176,7 @@ class Application:
         if self._script_name is not None:
             return self._script_name
         # Read the WSGI environ: request.script_name is only set from this value.
-        environ = serving.current().request.wsgi_environ
+        environ = serving.ambient().request.wsgi_environ
         return str(environ.get("SCRIPT_NAME", "")).rstrip("/")
 
     @script_name.setter
@@ -336,7 +336,7 @@ class Application:
 
     def release_serving(self) -> None:
         """CherryPy compat: close the current request."""
-        serving.current().request.close()
+        serving.ambient().request.close()
 
 
 class Tree:
@@ -401,7 +401,7 @@ class Tree:
     def script_name(self, path: str | None = None) -> str | None:
         """The mount point serving ``path`` (default: the current request's path)."""
         if path is None:
-            request = serving.current().request
+            request = serving.ambient().request
             path = request.script_name + request.path_info
         if path in self.apps:
             return path

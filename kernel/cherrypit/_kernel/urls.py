@@ -55,7 +55,7 @@ def url(
         qs = urllib.parse.urlencode(qs)
     if qs:
         qs = "?" + qs
-    request = serving.current().request
+    request = serving.ambient().request
     if request.app is not None:
         if not path.startswith("/"):
             current = request.path_info

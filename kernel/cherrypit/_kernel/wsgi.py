@@ -90,7 +90,9 @@ def make_request(app: Application, environ: dict[str, Any]) -> tuple[Request, Re
         request.prev = prev
     if env("wsgi.input_terminated"):
         request._input_terminated = True
-    return request, app.response_class()
+    response = app.response_class()
+    request._answer = response
+    return request, response
 
 
 def serve(app: Application, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
@@ -101,7 +103,7 @@ def serve(app: Application, environ: dict[str, Any], start_response: Callable[..
     end with the request instead of leaking into the next one served by this thread.
     """
     # The thread's serving slot must exist in the outer context, to be shared.
-    serving.current()
+    serving.ambient()
     return copy_context().run(_serve, app, environ, start_response)
 
 
@@ -137,7 +139,8 @@ def _serve(app: Application, environ: dict[str, Any], start_response: Callable[.
     outer_environ = environ
     engine = site.engine
     listeners = engine.listeners
-    slot = serving.current()
+    # The gateway fills the context slot the cherrypit.request facade reads.
+    slot = serving.ambient()
     saved = (slot.request, slot.response, slot.session)
     redirections: list[str] = []
     if listeners.get("acquire_thread"):
