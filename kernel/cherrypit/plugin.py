@@ -30,7 +30,7 @@ from cherrypit._kernel.httputil import (
 from cherrypit._kernel.logmanager import LogManager
 from cherrypit._kernel.plan import resolve_callable
 from cherrypit._kernel.pluginmanager import PluginError, disable, plugin_module, register
-from cherrypit._kernel.proxy import apply_forwarded, is_trusted
+from cherrypit._kernel.proxy import DEFAULT_TRUSTED, is_trusted
 from cherrypit._kernel.settings import REFUSE, WARN, Settings, ValueCheck
 from cherrypit._kernel.stash import Stash, StashKey
 from cherrypit._kernel.tools import (
@@ -72,6 +72,7 @@ def current() -> Serving:
 
 
 __all__ = [
+    "DEFAULT_TRUSTED",
     "HOOK_POINTS",
     "REFUSE",
     "WARN",
@@ -98,7 +99,6 @@ __all__ = [
     "Tool",
     "Toolbox",
     "ValueCheck",
-    "apply_forwarded",
     "check_handler_result",
     "current",
     "current_request",

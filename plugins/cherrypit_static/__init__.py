@@ -20,7 +20,7 @@ from cherrypit_static import mime, respond, tools
 if TYPE_CHECKING:
     from cherrypit import Toolbox
 
-__all__ = ["cherrypit_register_tools", "mime", "respond", "tools"]
+__all__ = ["cherrypit_register_tools", "cherrypit_section_markers", "mime", "respond", "tools"]
 
 
 @hookimpl
@@ -28,3 +28,9 @@ def cherrypit_register_tools(toolbox: Toolbox) -> None:
     """Add ``staticdir`` and ``staticfile`` (``before_handler``, priority 50, as in CherryPy)."""
     toolbox.staticdir = HandlerTool(tools.staticdir)
     toolbox.staticfile = HandlerTool(tools.staticfile)
+
+
+@hookimpl
+def cherrypit_section_markers() -> dict[str, str]:
+    """``tools.staticdir.dir`` is resolved against the section that configures it."""
+    return {"tools.staticdir.dir": "tools.staticdir.section"}

@@ -61,7 +61,7 @@ def staticdir(
 ) -> bool:
     """Serve the file under ``dir`` that the rest of the URL after ``section`` names.
 
-    :param section: the config path the tool is configured on (set by the kernel as
+    :param section: the config path the tool is configured on (set from the plugin's section marker as
         ``tools.staticdir.section``; ``"global"`` means ``/``).
     :param dir: the directory (``~`` expanded); relative to ``root`` if not absolute.
     :param root: the base of a relative ``dir``.

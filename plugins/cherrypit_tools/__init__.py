@@ -30,6 +30,7 @@ from cherrypit_tools import (
     cptools,
     encoding,
     jsontools,
+    proxy,
     secure_headers,
     session_auth,
     xmlrpc,
@@ -122,6 +123,12 @@ def cherrypit_register_tools(toolbox: Toolbox) -> None:
     toolbox.xmlrpc = xmlrpc.XMLRPCTool()
     toolbox.cpstats = cpstats.StatsTool()  # on_end_request (+ on_start_resource, 0)
     toolbox.log_hooks = Tool("on_end_request", cptools.log_hooks, priority=100)
+
+
+@hookimpl
+def cherrypit_pre_dispatch(settings: Mapping[str, Any]) -> Any:
+    """Apply ``tools.proxy`` before dispatch when it is on for the whole application."""
+    return proxy.pre_dispatch_step(settings)
 
 
 @hookimpl

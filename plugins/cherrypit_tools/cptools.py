@@ -24,12 +24,12 @@ from cherrypit.plugin import (
     Attachment,
     HeaderElement,
     HeaderMap,
-    apply_forwarded,
     current,
     valid_status,
 )
 
 # CherryPy keeps the form-login tool in cptools; it lives in its own module here.
+from cherrypit_tools.proxy import apply_forwarded
 from cherrypit_tools.session_auth import SessionAuth, session_auth
 
 __all__ = [

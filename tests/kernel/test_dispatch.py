@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 import cherrypit
+from cherrypit.plugin import hookimpl, register
 from cherrypit.testing import Client, TestResponse
 from cherrypit.testing import mount_and_client as serve
 
@@ -755,6 +756,13 @@ def test_virtual_host_without_x_forwarded_host() -> None:
 def test_virtual_host_gives_the_static_section_without_its_prefix() -> None:
     # A section configured under the vhost prefix serves the URLs without it, so the
     # staticdir tool must see the section as the browser's path (CherryPy does so).
+    # The section is given to whoever declares the marker key (the static plugin).
+    class Markers:
+        @hookimpl
+        def cherrypit_section_markers(self) -> dict[str, str]:
+            return {"tools.staticdir.dir": "tools.staticdir.section"}
+
+    register(Markers(), "markers")
     seen: list[str] = []
 
     def staticdir(section: str, dir: str) -> bool:

@@ -227,6 +227,10 @@ class Config(dict[str, Any]):
         self.on_unknown_namespace: Callable[[str], bool] | None = None
         #: Tells whether a tool name exists (set by the kernel; loads plugins lazily).
         self.tool_exists: Callable[[str], bool] = lambda name: True
+        #: Marker key → section key (plugins' ``cherrypit_section_markers``, shared
+        #: with the site); ``load_plugins`` fills it when a tool key is first set.
+        self.section_markers: dict[str, str] = {}
+        self.load_plugins: Callable[[], None] | None = None
         #: Bumped on every change; request plans cached under an older version are stale.
         self.version = 0
         #: Files read by update(), for the autoreloader to watch.
@@ -305,8 +309,11 @@ class Config(dict[str, Any]):
         else:
             # Path sections belong to an application (tree.mount), not to the site.
             data = {k: v for k, v in data.items() if not k.startswith("/")}
-        if "tools.staticdir.dir" in data:
-            data["tools.staticdir.section"] = "global"
+        if self.load_plugins is not None and any(k.startswith("tools.") for k in data):
+            self.load_plugins()
+        for marker, section_key in self.section_markers.items():
+            if marker in data:
+                data[section_key] = "global"
         self._apply(data)
 
     def _apply(self, data: dict[str, Any]) -> None:

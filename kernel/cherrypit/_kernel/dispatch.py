@@ -274,7 +274,7 @@ def test_callable_spec(
 class Trail:
     """What the dispatcher found: handler, positional args, config sources, index flag."""
 
-    __slots__ = ("handler", "is_index", "sources", "staticdir_section", "unexposed", "vpath")
+    __slots__ = ("handler", "is_index", "sections", "sources", "unexposed", "vpath")
 
     def __init__(
         self,
@@ -282,13 +282,15 @@ class Trail:
         vpath: list[str],
         sources: list[dict[str, Any]],
         is_index: bool | None,
-        staticdir_section: str | None,
+        sections: dict[str, str] | None,
     ) -> None:
         self.handler = handler
         self.vpath = vpath
         self.sources = sources
         self.is_index = is_index
-        self.staticdir_section = staticdir_section
+        #: Section keys (``cherrypit_section_markers``) → the path of the config
+        #: section where their marker key was found, e.g. ``tools.staticdir.section``.
+        self.sections = sections
         #: On a 404: (URL path, object) the whole path leads to but that is not exposed.
         self.unexposed: tuple[str, Any] | None = None
 
@@ -469,26 +471,42 @@ class Dispatcher(CycleDispatcher):
             if node is None and (len(curpath) > deepest or curpath not in section_prefixes):
                 break
 
-        def collect(upto: int, extra: dict[str, Any] | None) -> tuple[list[Any], str | None]:
+        markers = app.section_markers
+
+        def collect(
+            upto: int, extra: dict[str, Any] | None
+        ) -> tuple[list[Any], dict[str, str] | None]:
             # Like CherryPy, the whole walked trail counts (sections of deeper paths
             # served by an ancestor's default or positional args included); the
             # handler's own config goes right after the node that owns it.
             merged: list[dict[str, Any]] = []
-            staticdir: str | None = None
+            sections: dict[str, str] | None = None
             for j, (_node, srcs, left_) in enumerate(entries):
                 if j == upto + 1 and extra:
                     merged.append(extra)
                 merged.extend(srcs)
-                for s in srcs:
-                    if "tools.staticdir.dir" in s:
-                        staticdir = "/" + "/".join(fullpath[: fullpath_len - left_])
+                if markers:
+                    for s in srcs:
+                        for marker, section_key in markers.items():
+                            if marker in s:
+                                if sections is None:
+                                    sections = {}
+                                sections[section_key] = "/" + "/".join(
+                                    fullpath[: fullpath_len - left_]
+                                )
             if extra and upto + 1 >= len(entries):
                 merged.append(extra)
-            if extra and "tools.staticdir.dir" in extra:
-                # A default() handler's own staticdir config: its section is the
-                # path of the node that owns it.
-                staticdir = "/" + "/".join(fullpath[: fullpath_len - entries[upto][2]])
-            return merged, staticdir
+            if extra and markers:
+                # A default() handler's own config: its section is the path of the
+                # node that owns it.
+                for marker, section_key in markers.items():
+                    if marker in extra:
+                        if sections is None:
+                            sections = {}
+                        sections[section_key] = "/" + "/".join(
+                            fullpath[: fullpath_len - entries[upto][2]]
+                        )
+            return merged, sections
 
         for i in range(len(entries) - 1, -1, -1):
             candidate, _srcs, left = entries[i]
@@ -496,25 +514,25 @@ class Dispatcher(CycleDispatcher):
                 continue
             default = getattr(candidate, "default", None)
             if default is not None and getattr(default, "exposed", False):
-                merged, staticdir = collect(i, getattr(default, "_cp_config", None))
+                merged, sections = collect(i, getattr(default, "_cp_config", None))
                 return Trail(
                     default,
                     fullpath[fullpath_len - left : -1],
                     merged,
                     path.endswith("/"),
-                    staticdir,
+                    sections,
                 )
             if getattr(candidate, "exposed", False):
-                merged, staticdir = collect(i, None)
+                merged, sections = collect(i, None)
                 return Trail(
                     candidate,
                     fullpath[fullpath_len - left : -1],
                     merged,
                     i == len(entries) - 1,
-                    staticdir,
+                    sections,
                 )
-        merged, staticdir = collect(len(entries) - 1, None)
-        trail = Trail(None, [], merged, None, staticdir)
+        merged, sections = collect(len(entries) - 1, None)
+        trail = Trail(None, [], merged, None, sections)
         trail.unexposed = _unexposed_target(entries, fullpath)
         return trail
 
@@ -742,8 +760,10 @@ class _VirtualHostDispatcher(CycleDispatcher):
         # (without the prefix): the request plan takes it off (see apply_trail).
         request.dispatch_prefix = prefix
         dispatch_path(self.next_dispatcher, request, response, urljoin(prefix, path_info))
-        section = request.config.get("tools.staticdir.section")
-        if section and section.startswith(prefix + "/"):
-            # A dispatcher that set request.config itself, without a plan.
-            request.config["tools.staticdir.section"] = section[len(prefix) :]
+        app = request.app
+        for section_key in app.section_markers.values() if app is not None else ():
+            section = request.config.get(section_key)
+            if isinstance(section, str) and section.startswith(prefix + "/"):
+                # A dispatcher that set request.config itself, without a plan.
+                request.config[section_key] = section[len(prefix) :]
 

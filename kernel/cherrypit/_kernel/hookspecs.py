@@ -23,8 +23,10 @@ import pluggy
 
 if TYPE_CHECKING:
     from cherrypit._kernel.engine import Engine
+    from cherrypit._kernel.request import Request
     from cherrypit._kernel.settings import Settings
     from cherrypit._kernel.tools import Toolbox
+    from cherrypit._kernel.tree import Application
 
 PROJECT = "cherrypit"
 
@@ -165,4 +167,35 @@ def cherrypit_compat_attribute(module: str, name: str) -> Any:
     object, or ``None`` when this plugin does not provide it.  Lets
     ``cherrypit.server``, ``cherrypit.lib.static.serve_file`` and the like be backed
     by plugins without the kernel importing them.
+    """
+
+
+@hookspec
+def cherrypit_section_markers() -> Mapping[str, str]:  # type: ignore[empty-body]
+    """Config keys whose section a plugin needs to know: marker key → section key.
+
+    :return: e.g. ``{"tools.staticdir.dir": "tools.staticdir.section"}``: when a
+        request's config has the marker key, the path of the config section it was
+        found in (``"/static"``; ``"global"`` for the site config) is put in the
+        request's config under the section key.  Lets a tool resolve paths relative
+        to where it was configured, as ``tools.staticdir`` does.
+    """
+
+
+@hookspec
+def cherrypit_pre_dispatch(
+    app: Application, settings: Mapping[str, Any]
+) -> Callable[[Request], None] | None:
+    """Return a step to run on every request of ``app`` before dispatch, or ``None``.
+
+    :param app: the mounted application.
+    :param settings: the site config merged with the application's ``[/]`` section
+        (what applies to the whole application).
+    :return: a callable taking the request, run after its headers were read and
+        before the dispatcher looks at the path (``tools.proxy`` uses it so that
+        dispatch and virtual hosts see the public host and scheme); ``None`` when
+        this plugin has nothing to do for this application.
+
+    Called when the application serves its first request and again after a config
+    change, never once per request: a plugin that returns ``None`` costs nothing.
     """

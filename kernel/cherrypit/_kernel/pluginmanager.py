@@ -68,6 +68,7 @@ class WiringTarget(Protocol):
     log_settings: dict[str, Callable[[Any, Any], None]]
     declared_settings: dict[str, Settings]
     plugin_app_namespaces: dict[str, Any]
+    section_markers: dict[str, str]
 
     def reset_plugin_namespaces(self) -> None: ...
 
@@ -306,6 +307,8 @@ class PluginHost:
             site.declared_settings[prefix] = schema
         for ns, handler in self._collect("cherrypit_app_namespaces", "app namespace"):
             site.plugin_app_namespaces[ns] = handler
+        for marker, section_key in self._collect("cherrypit_section_markers", "section marker"):
+            site.section_markers[marker] = section_key
 
         if not self.engine_set_up:
             self.engine_set_up = True

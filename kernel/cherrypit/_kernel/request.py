@@ -28,7 +28,6 @@ from cherrypit._kernel.handler_result import body_chunk_error, check_result
 from cherrypit._kernel.headers import HeaderMap, decode_TEXT_maybe
 from cherrypit._kernel.hooks import HookMap
 from cherrypit._kernel.httputil import Host, SanitizedHost, parse_query_string, valid_status
-from cherrypit._kernel.proxy import apply_forwarded
 from cherrypit._kernel.stash import Stash
 from cherrypit._kernel.version import VERSION
 
@@ -294,9 +293,8 @@ class Request:
             raise NotFound()
         self.stage = "process_headers"
         self.process_headers()
-        proxy = app.proxy_settings()
-        if proxy is not None:
-            apply_forwarded(self, **proxy)
+        for step in app.pre_dispatch_steps():
+            step(self)
         self.stage = "get_resource"
         self.get_resource(path_info)
 
@@ -399,11 +397,14 @@ class Request:
         app = self.app
         assert app is not None
         try:
-            section = trail.staticdir_section
+            sections = trail.sections
             prefix = self.dispatch_prefix
-            if section and prefix and section.startswith(prefix):
-                section = section[len(prefix) :]
-            plan = app.plan_for(trail.sources, section)
+            if sections and prefix:
+                sections = {
+                    key: path[len(prefix) :] if path.startswith(prefix) else path
+                    for key, path in sections.items()
+                }
+            plan = app.plan_for(trail.sources, sections)
         except Exception:
             # The plan carries the error-logging tools, so log this one here.
             from cherrypit._kernel import site

@@ -251,6 +251,9 @@ class Site:
         #: Declared settings by key prefix (``cherrypit_settings``, plus the kernel's),
         #: read by the start-up check (:mod:`cherrypit._kernel.configcheck`).
         self.declared_settings: dict[str, Settings] = {}
+        #: Marker key → section key (``cherrypit_section_markers``).
+        self.section_markers: dict[str, str] = {}
+        self.config.section_markers = self.section_markers
         self.kernel_namespaces: dict[str, NamespaceHandler] = {
             "engine": self._engine_namespace,
             "log": lambda k, v: self._log_namespace(self.log, k, v),
@@ -262,6 +265,7 @@ class Site:
         self.reset_plugin_namespaces()
         self.config.on_unknown_namespace = self._on_unknown_namespace
         self.config.tool_exists = self._tool_exists
+        self.config.load_plugins = self.plugins.ensure_loaded
         self.toolbox.set_loader(self.plugins.ensure_loaded)
         self.engine.subscribe("log", self._buslog)
         self.engine.subscribe("graceful", self.log.reopen_files)
@@ -297,6 +301,7 @@ class Site:
         if self is default:
             pluginmanager.install(self.plugins)
         self.toolbox.set_loader(self.plugins.ensure_loaded)
+        self.config.load_plugins = self.plugins.ensure_loaded
         # Tools assigned by hand (cherrypit.tools.x = Tool(...)) go too.
         self.toolbox.clear()
         self.reset_plugin_namespaces()
@@ -328,6 +333,7 @@ class Site:
         self.config.namespaces.update(self.kernel_namespaces)
         self.plugin_app_namespaces.clear()
         self.log_settings.clear()
+        self.section_markers.clear()
         self.declared_settings.clear()
         self.declared_settings.update(self._kernel_settings())
 

@@ -148,6 +148,9 @@ class Application:
     def __init__(
         self, root: Any, script_name: str = "", config: ConfigSource | None = None
     ) -> None:
+        # Plugins are wired before the first application exists (their namespaces
+        # and tools shape it), never in the middle of its first request.
+        site.default.plugins.ensure_loaded()
         self.root = root
         self._script_name: str | None = script_name
         self.config = AppConfig(self._config_changed)
@@ -159,8 +162,8 @@ class Application:
         self._version = 0
         self._section_dispatch = False
         self._section_uri_encoding = False
-        self._proxy: dict[str, Any] | None = None
-        self._proxy_version: tuple[int, int] = (-1, -1)
+        self._steps: list[Callable[[Request], None]] = []
+        self._steps_version: tuple[int, int] = (-1, -1)
         #: Config sections below "/" (the dispatcher only builds paths when some exist).
         self.path_sections: frozenset[str] = frozenset()
         self.namespaces["wsgi"] = self.wsgiapp.namespace_handler
@@ -261,26 +264,26 @@ class Application:
                 break
         return site.config.get(key, default)
 
-    def proxy_settings(self) -> dict[str, Any] | None:
-        """``tools.proxy.*`` when switched on site-wide or in ``[/]`` (applied pre-dispatch)."""
+    def pre_dispatch_steps(self) -> list[Callable[[Request], None]]:
+        """What plugins run on each request before dispatch (``cherrypit_pre_dispatch``).
+
+        Asked of the plugins once per configuration (site config merged with this
+        application's ``[/]`` section), not per request.
+        """
         version = (site.config.version, self._version)
-        if version != self._proxy_version:
-            merged = {k: v for k, v in site.config.items() if k.startswith("tools.proxy.")}
-            merged.update(
-                (k, v) for k, v in self.config.get("/", {}).items() if k.startswith("tools.proxy.")
+        if version != self._steps_version:
+            settings = {**site.config, **self.config.get("/", {})}
+            steps = site.default.plugins.pm.hook.cherrypit_pre_dispatch(
+                app=self, settings=settings
             )
-            settings: dict[str, Any] | None = None
-            if merged.get("tools.proxy.on"):
-                settings = {
-                    k[len("tools.proxy.") :]: v
-                    for k, v in merged.items()
-                    if k not in ("tools.proxy.on", "tools.proxy.debug", "tools.proxy.priority")
-                }
-                if settings.get("trusted") is not None:
-                    settings["trusted"] = tuple(settings["trusted"])
-            self._proxy = settings
-            self._proxy_version = version
-        return self._proxy
+            self._steps = [step for step in reversed(steps) if step is not None]
+            self._steps_version = version
+        return self._steps
+
+    @property
+    def section_markers(self) -> Mapping[str, str]:
+        """Config keys whose section path plugins want (``cherrypit_section_markers``)."""
+        return site.default.section_markers
 
     def uri_encoding_for(self, path: str) -> str:
         """``request.uri_encoding`` for ``path`` (how the raw URI bytes are decoded)."""
@@ -293,13 +296,13 @@ class Application:
             return self.find_config(path, "request.dispatch", default)
         return site.config.get("request.dispatch", default)
 
-    def plan_for(self, sources: list[dict[str, Any]], staticdir_section: str | None) -> Plan:
+    def plan_for(self, sources: list[dict[str, Any]], sections: dict[str, str] | None) -> Plan:
         """The cached plan for a config trail (built on first use)."""
         version = (site.config.version, self._version)
         if version != self._plan_version:
             self._plans.clear()
             self._plan_version = version
-        key = (*map(id, sources), staticdir_section)
+        key = (*map(id, sources), *(sections.items() if sections else ()))
         cached = self._plans.get(key)
         # The sources are plain dicts (``_cp_config``, sections) that handlers may edit
         # in place; comparing them with the copies taken when the plan was built is a
@@ -309,8 +312,8 @@ class Application:
         merged = dict(site.config)
         for source in sources:
             merged.update(source)
-        if staticdir_section is not None:
-            merged["tools.staticdir.section"] = staticdir_section
+        if sections:
+            merged.update(sections)
         plan = Plan(merged, self.toolboxes, site.config.namespaces.keys() | self.namespaces.keys())
         if len(self._plans) >= _PLAN_CACHE_LIMIT:
             self._plans.clear()

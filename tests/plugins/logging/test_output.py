@@ -220,14 +220,14 @@ def test_stdlib_calls_on_the_cherrypy_loggers_are_formatted(mount, capsys):
 
 
 def test_handlers_made_before_and_after_loading_get_the_formatter(mount, tmp_path):
-    client = mount()
     cherrypit.config.update({"log.screen": True})
     [screen] = [
         h for h in cherrypit.log.error_log.handlers if getattr(h, "_cpbuiltin", "") == "screen"
     ]
     assert screen.formatter is cherrypit._cplogging.logfmt  # no plugin loaded yet
-    client.get("/")  # the first request loads the plugins
+    client = mount()  # the first application loads the plugins (not its first request)
     assert isinstance(screen.formatter, structlog.stdlib.ProcessorFormatter)
+    client.get("/")
     cherrypit.config.update({"log.error_file": str(tmp_path / "e.log")})
     handlers = [h for h in cherrypit.log.error_log.handlers if hasattr(h, "_cpbuiltin")]
     assert sorted(h._cpbuiltin for h in handlers) == ["fallback", "file", "screen"]

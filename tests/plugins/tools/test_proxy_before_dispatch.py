@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 
 import cherrypit
-from cherrypit._kernel.proxy import is_trusted, parse_forwarded
+from cherrypit.plugin import is_trusted
 from cherrypit.testing import Client
+from cherrypit_tools.proxy import parse_forwarded
 
 
 class Root:
