@@ -1,7 +1,14 @@
-"""Compat path ``cherrypy.dispatch`` (CherryPy's ``_cpdispatch``): the dispatchers."""
+"""Compat path ``cherrypy.dispatch`` (CherryPy's ``_cpdispatch``): the dispatchers.
+
+Re-exports of the kernel's dispatch module; :mod:`cherrypit._cpdispatch` re-exports
+this one, so both paths name the same objects, as in CherryPy where they are one
+module.  ``punctuation_to_underscores`` is the default ``translate`` table of
+:class:`Dispatcher`.
+"""
 
 from typing import Any
 
+from cherrypit._kernel.dispatch import _PUNCTUATION_TO_UNDERSCORE as punctuation_to_underscores
 from cherrypit._kernel.dispatch import (
     Dispatcher,
     LateParamPageHandler,
@@ -9,7 +16,9 @@ from cherrypit._kernel.dispatch import (
     PageHandler,
     RoutesDispatcher,
     VirtualHost,
+    getargspec,
     test_callable_spec,
+    validate_translator,
 )
 
 __all__ = [
@@ -19,7 +28,10 @@ __all__ = [
     "PageHandler",
     "RoutesDispatcher",
     "VirtualHost",
+    "getargspec",
+    "punctuation_to_underscores",
     "test_callable_spec",
+    "validate_translator",
 ]
 
 
