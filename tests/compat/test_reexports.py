@@ -35,3 +35,27 @@ def test_dispatcher_refuses_a_translate_table_that_is_not_a_dict() -> None:
         cherrypit.dispatch.MethodDispatcher(translate="-" * 256)  # type: ignore[arg-type]
     table = str.maketrans("-", "_")
     assert cherrypit.dispatch.Dispatcher(translate=table).translate is table
+
+
+def test_reprconf_is_the_kernel_config_file_reader() -> None:
+    from cherrypit._kernel import config, configfile
+    from cherrypit.lib import reprconf
+
+    for name in ("Parser", "as_dict", "unrepr", "modules", "attributes"):
+        assert getattr(reprconf, name) is getattr(configfile, name), name
+    assert reprconf.Config is config.Config
+    assert reprconf.NamespaceSet is config.NamespaceSet
+    assert reprconf.text_or_bytes == (str, bytes)
+
+
+def test_reprconf_helpers_take_cherrypys_keywords() -> None:
+    import json
+
+    from cherrypit.lib import reprconf
+
+    assert reprconf.unrepr(s="6 * 7") == 42
+    assert reprconf.unrepr("") is None
+    assert reprconf.modules(modulePath="json") is json
+    assert reprconf.attributes(full_attribute_name="json.dumps") is json.dumps
+    with pytest.raises(ImportError):
+        reprconf.attributes("json")
