@@ -7,11 +7,15 @@ config-file reader; proxies are trusted by one rule everywhere.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 import cherrypit
-from cherrypit import _cpdispatch
+from cherrypit import _cpdispatch, _cpwsgi
 from cherrypit._kernel import dispatch as kernel_dispatch
+from cherrypit._kernel.proxy import is_trusted
+from cherrypit.testing import Client, mount_and_client
 
 
 def test_both_dispatch_paths_name_the_same_objects() -> None:
@@ -59,3 +63,64 @@ def test_reprconf_helpers_take_cherrypys_keywords() -> None:
     assert reprconf.attributes(full_attribute_name="json.dumps") is json.dumps
     with pytest.raises(ImportError):
         reprconf.attributes("json")
+
+
+# --- trusted proxies: one rule -------------------------------------------------------
+
+
+def _text_app(text: str) -> Any:
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [text.encode()]
+
+    return app
+
+
+def _wsgi_vhost_answer(trusted: list[str], peer: str) -> str:
+    vhost = _cpwsgi.VirtualHost(
+        _text_app("default"), {"shop.example": _text_app("shop")}, trusted_proxies=trusted
+    )
+    client = Client(vhost, host="other.example", remote_addr=peer)
+    return client.get("/", headers={"X-Forwarded-Host": "shop.example"}).text
+
+
+@pytest.mark.parametrize(
+    ("trusted", "peer", "believed"),
+    [
+        (["10.0.0.0/8"], "10.1.2.3", True),  # a network, not only exact addresses
+        (["10.0.0.0/8"], "192.0.2.9", False),
+        (["10.0.0.1"], "10.0.0.1", True),
+        (["10.0.0.1"], "::ffff:10.0.0.1", True),  # a dual-stack socket's form
+        (["*"], "192.0.2.9", True),  # CherryPy's trust-everyone, opt-in
+        ([], "127.0.0.1", True),  # nothing configured: the loopback addresses
+        ([], "10.1.2.3", False),
+    ],
+)
+def test_wsgi_virtual_host_trusts_proxies_as_the_kernel_does(
+    trusted: list[str], peer: str, believed: bool
+) -> None:
+    assert is_trusted(peer, trusted or ("127.0.0.1", "::1")) is believed
+    assert _wsgi_vhost_answer(trusted, peer) == ("shop" if believed else "default")
+
+
+def test_trusted_network_agrees_with_the_virtual_host_dispatcher(kernel: None) -> None:
+    class Shop:
+        @cherrypit.expose
+        def index(self) -> str:
+            return "shop"
+
+    class Root:
+        shop = Shop()
+
+        @cherrypit.expose
+        def index(self) -> str:
+            return "default"
+
+    domains: dict[str, Any] = {"shop.example": "/shop"}
+    dispatcher = cherrypit.dispatch.VirtualHost(**domains)
+    config = {"/": {"request.dispatch": dispatcher, "request.trusted_proxies": ["10.0.0.0/8"]}}
+    client = mount_and_client(Root(), config, host="other.example", remote_addr="10.1.2.3")
+    forwarded = {"X-Forwarded-Host": "shop.example"}
+    assert is_trusted("10.1.2.3", ["10.0.0.0/8"])
+    assert client.get("/", headers=forwarded).text == "shop"
+    assert _wsgi_vhost_answer(["10.0.0.0/8"], "10.1.2.3") == "shop"
