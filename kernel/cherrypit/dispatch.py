@@ -6,8 +6,6 @@ module.  ``punctuation_to_underscores`` is the default ``translate`` table of
 :class:`Dispatcher`.
 """
 
-from typing import Any
-
 from cherrypit._kernel.dispatch import _PUNCTUATION_TO_UNDERSCORE as punctuation_to_underscores
 from cherrypit._kernel.dispatch import (
     Dispatcher,
@@ -20,6 +18,7 @@ from cherrypit._kernel.dispatch import (
     test_callable_spec,
     validate_translator,
 )
+from cherrypit._kernel.submodules import plugin_attributes
 
 __all__ = [
     "Dispatcher",
@@ -35,10 +34,5 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    # XMLRPCDispatcher comes with the toolbox plugin's xmlrpc support.
-    if name.startswith("__"):
-        raise AttributeError(name)
-    from cherrypit._kernel.pluginmanager import compat_attribute
-
-    return compat_attribute(__name__, name)
+# XMLRPCDispatcher comes with the tools plugin's XML-RPC support.
+__getattr__ = plugin_attributes(__name__)

@@ -11,7 +11,7 @@ path is kept inside its directory), :mod:`~cherrypit_static.ranges`,
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cherrypit import HandlerTool
 from cherrypit.plugin import hookimpl
@@ -20,7 +20,17 @@ from cherrypit_static import mime, respond, tools
 if TYPE_CHECKING:
     from cherrypit import Toolbox
 
-__all__ = ["cherrypit_register_tools", "mime", "respond", "tools"]
+__all__ = ["cherrypit_compat_attribute", "cherrypit_register_tools", "mime", "respond", "tools"]
+
+#: ``cherrypit.lib.static`` name -> the submodule that defines it.
+_LIB_STATIC = {
+    "mimetypes": mime,
+    "serve_download": respond,
+    "serve_file": respond,
+    "serve_fileobj": respond,
+    "staticdir": tools,
+    "staticfile": tools,
+}
 
 
 @hookimpl
@@ -28,3 +38,11 @@ def cherrypit_register_tools(toolbox: Toolbox) -> None:
     """Add ``staticdir`` and ``staticfile`` (``before_handler``, priority 50, as in CherryPy)."""
     toolbox.staticdir = HandlerTool(tools.staticdir)
     toolbox.staticfile = HandlerTool(tools.staticfile)
+
+
+@hookimpl
+def cherrypit_compat_attribute(module: str, name: str) -> Any:
+    """Back CherryPy's ``cherrypit.lib.static`` (``serve_file`` and friends)."""
+    if module == "cherrypit.lib.static" and name in _LIB_STATIC:
+        return getattr(_LIB_STATIC[name], name)
+    return None

@@ -7,6 +7,8 @@ config-file reader; proxies are trusted by one rule everywhere.
 
 from __future__ import annotations
 
+import importlib
+import pathlib
 from typing import Any
 
 import pytest
@@ -15,7 +17,8 @@ import cherrypit
 from cherrypit import _cpdispatch, _cpwsgi
 from cherrypit._kernel import dispatch as kernel_dispatch
 from cherrypit._kernel.proxy import is_trusted
-from cherrypit.testing import Client, mount_and_client
+from cherrypit.plugin import hookimpl
+from cherrypit.testing import Client, mount_and_client, site_context
 
 
 def test_both_dispatch_paths_name_the_same_objects() -> None:
@@ -124,3 +127,107 @@ def test_trusted_network_agrees_with_the_virtual_host_dispatcher(kernel: None) -
     assert is_trusted("10.1.2.3", ["10.0.0.0/8"])
     assert client.get("/", headers=forwarded).text == "shop"
     assert _wsgi_vhost_answer(["10.0.0.0/8"], "10.1.2.3") == "shop"
+
+
+# --- plugin-backed names: one route ---------------------------------------------------
+
+#: One documented plugin-backed name of every compat module that has them.
+PLUGIN_BACKED = [
+    ("cherrypit", "server"),
+    ("cherrypit.dispatch", "XMLRPCDispatcher"),
+    ("cherrypit._cpdispatch", "XMLRPCDispatcher"),
+    ("cherrypit._cpserver", "Server"),
+    ("cherrypit._cptools", "SessionTool"),
+    ("cherrypit._cpnative_server", "CPHTTPServer"),
+    ("cherrypit._cpwsgi_server", "CPWSGIServer"),
+    ("cherrypit.process.plugins", "Autoreloader"),
+    ("cherrypit.lib.auth_basic", "checkpassword_dict"),
+    ("cherrypit.lib.auth_digest", "get_ha1_dict_plain"),
+    ("cherrypit.lib.caching", "expires"),
+    ("cherrypit.lib.cpstats", "StatsPage"),
+    ("cherrypit.lib.cptools", "accept"),
+    ("cherrypit.lib.encoding", "gzip"),
+    ("cherrypit.lib.jsontools", "json_out"),
+    ("cherrypit.lib.logs", "get_logger"),
+    ("cherrypit.lib.sessions", "FileSession"),
+    ("cherrypit.lib.static", "serve_file"),
+    ("cherrypit.lib.templates", "render"),
+    ("cherrypit.lib.xmlrpcutil", "respond"),
+]
+
+
+class Replacement:
+    """A third-party plugin that provides every CherryPy name itself."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, str]] = []
+
+    @hookimpl
+    def cherrypit_compat_attribute(self, module: str, name: str) -> Any:
+        self.asked.append((module, name))
+        return f"{module}:{name} from the replacement"
+
+
+def _module(dotted: str) -> Any:
+    return importlib.import_module(dotted)
+
+
+@pytest.mark.parametrize(("module", "name"), PLUGIN_BACKED)
+def test_every_plugin_backed_name_goes_through_the_compat_hook(module: str, name: str) -> None:
+    # No built-in plugin is loaded: the replacement alone answers, through the hook.
+    replacement = Replacement()
+    with site_context(autoload=False, plugins=[("replacement", replacement)]):
+        value = getattr(_module(module), name)
+    # _cpdispatch is cherrypit.dispatch under CherryPy's other name.
+    asked = "cherrypit.dispatch" if module == "cherrypit._cpdispatch" else module
+    assert value == f"{asked}:{name} from the replacement"
+    assert replacement.asked == [(asked, name)]
+
+
+@pytest.mark.parametrize(("module", "name"), PLUGIN_BACKED)
+def test_a_plugin_backed_name_without_its_plugin_is_an_attribute_error(
+    module: str, name: str
+) -> None:
+    with site_context(autoload=False), pytest.raises(AttributeError, match=repr(name)):
+        getattr(_module(module), name)
+
+
+def test_the_missing_plugin_is_named() -> None:
+    from cherrypit.lib import static
+
+    with site_context(autoload=False):
+        with pytest.raises(AttributeError, match="plugin 'static' is not installed or is disabled"):
+            static.serve_file  # noqa: B018
+
+
+def test_undocumented_lib_names_do_not_reach_the_plugins() -> None:
+    from cherrypit.lib import static
+
+    replacement = Replacement()
+    with site_context(autoload=False, plugins=[("replacement", replacement)]):
+        with pytest.raises(AttributeError):
+            static.not_a_cherrypy_name  # noqa: B018
+    assert replacement.asked == []
+
+
+def test_server_adapter_is_the_kernels_even_without_the_server_plugin() -> None:
+    from cherrypit import _cpserver
+    from cherrypit.process.servers import ServerAdapter
+
+    with site_context(autoload=False):
+        assert _cpserver.ServerAdapter is ServerAdapter
+
+
+def test_no_compat_module_looks_plugins_up_by_itself() -> None:
+    # The kernel-side helper (_kernel/submodules.py) is the one route; the CLI and the
+    # public plugin API are not compat modules.
+    package = pathlib.Path(cherrypit.__file__).parent
+    offenders = []
+    for path in sorted(package.rglob("*.py")):
+        relative = path.relative_to(package)
+        if relative.parts[0] in ("_kernel", "cli") or relative.name in ("plugin.py", "testing.py"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        if "pluginmanager" in text or "plugin_module" in text:
+            offenders.append(str(relative))
+    assert offenders == []
