@@ -31,8 +31,7 @@ from contextlib import contextmanager
 from http.cookies import SimpleCookie
 from typing import Any
 
-from cherrypit._kernel import pluginmanager, serving, site
-from cherrypit._kernel.engine import AutoreloadSettings
+from cherrypit._kernel import serving, site
 from cherrypit._kernel.request import Request
 from cherrypit._kernel.tree import Application
 from cherrypit._kernel.wsgi import RAISE_ERRORS_KEY
@@ -303,38 +302,14 @@ def fresh_site(autoload: bool = True, plugins: Iterable[tuple[str, Any]] = ()) -
     :param autoload: load entry-point plugins on demand (``False``: only ``plugins``).
     :param plugins: ``(name, plugin)`` pairs registered by hand (stub plugins).
     """
-    engine = site.engine
-    engine._exit_process = _raise_instead_of_exit  # type: ignore[method-assign]
-    if engine.state not in (engine.states.STOPPED, engine.states.EXITING):
-        engine.stop()
-    pluginmanager.reset(autoload=autoload, plugins=plugins)
-    # Tools a test assigned by hand (cherrypit.tools.x = Tool(...)) go too.
-    site.toolbox._tools.clear()
+    site.default.reset(autoload, plugins, on_fatal_exit=_raise_instead_of_exit)
     # Class-level registries that libraries extend (toolboxes, namespaces).
     Application.toolboxes.clear()
     Application.toolboxes["tools"] = site.toolbox
     Application.namespaces.clear()
     for ns in [ns for ns in Request.namespaces if ns not in _BUILTIN_REQUEST_NAMESPACES]:
         del Request.namespaces[ns]
-    site.config.reset()
-    site.tree.apps.clear()
-    site.tree._refresh()
-    # Settings from config (checker.on, checker.check_x = None) are instance attributes.
-    vars(site.checker).clear()
-    if isinstance(engine.autoreload, AutoreloadSettings):
-        # Settings from an earlier test must not leak (the plugin, when enabled,
-        # installed its own reloader again when it was wired).
-        engine.autoreload = AutoreloadSettings(engine)
-    # EXITING (not STOPPED): the engine may start again, and the interpreter's exit
-    # hook sees a bus that was shut down properly.
-    engine.state = engine.states.EXITING
-    slot = serving.current()
-    slot.clear()
-    site.log.screen = False
-    site.log.error_file = ""
-    site.log.access_file = ""
-    site.log.wsgi = False
-    site.log.fallback = True
+    serving.current().clear()
 
 
 @contextmanager
@@ -396,7 +371,7 @@ def config_warnings() -> list[str]:
     that are probably misspelt); ``checker.strict = True`` makes them errors."""
     from cherrypit._kernel import configcheck
 
-    return configcheck.check_site(site).warnings
+    return configcheck.check_site(site.default).warnings
 
 
 def free_port(host: str = "127.0.0.1") -> int:

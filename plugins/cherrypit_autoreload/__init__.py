@@ -19,7 +19,7 @@ from cherrypit_autoreload import reloader
 from cherrypit_autoreload.supervisor import supervise
 
 if TYPE_CHECKING:
-    from cherrypit._kernel.engine import Engine
+    from cherrypit.plugin import Engine
 
 __all__ = ["supervise"]
 

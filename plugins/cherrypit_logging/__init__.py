@@ -16,8 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from cherrypit._kernel.logmanager import LogManager
-from cherrypit.plugin import hookimpl
+from cherrypit.plugin import LogManager, hookimpl
 from cherrypit_logging import lifecycle, rendering, settings
 from cherrypit_logging.loggers import get_logger
 

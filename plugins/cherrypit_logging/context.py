@@ -18,7 +18,7 @@ from typing import Any
 
 from structlog.typing import EventDict, WrappedLogger
 
-from cherrypit._kernel.serving import current
+from cherrypit.plugin import current
 
 __all__ = [
     "ACCESS_KEYS",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from cherrypit._kernel import site
-from cherrypit._kernel.logmanager import LogManager
+import cherrypit
+from cherrypit.plugin import LogManager
 from cherrypit_logging import settings
 
 __all__ = ["LISTENERS", "managers", "set_level"]
@@ -14,8 +14,8 @@ __all__ = ["LISTENERS", "managers", "set_level"]
 
 def managers() -> Iterator[LogManager]:
     """The site's log manager, then those of the mounted applications."""
-    yield site.log
-    for app in list(site.tree.apps.values()):
+    yield cherrypit.log
+    for app in list(cherrypit.tree.apps.values()):
         manager = getattr(app, "log", None)
         if isinstance(manager, LogManager):
             yield manager
@@ -35,7 +35,7 @@ def _on_start() -> None:
 def _reopen_application_files() -> None:
     # The kernel reopens the site's files on graceful; applications' files are ours.
     for manager in managers():
-        if manager is not site.log:
+        if manager is not cherrypit.log:
             manager.reopen_files()
 
 

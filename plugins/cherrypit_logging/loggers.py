@@ -16,8 +16,8 @@ from typing import Any
 import structlog
 from structlog.typing import EventDict, WrappedLogger
 
-from cherrypit._kernel import site
-from cherrypit._kernel.serving import current
+import cherrypit
+from cherrypit.plugin import current
 
 __all__ = ["CurrentErrorLog", "get_logger"]
 
@@ -40,7 +40,7 @@ class CurrentErrorLog:
     def current() -> logging.Logger:
         """The error logger lines go to right now."""
         app = current().request.app
-        manager = app.log if app is not None else site.log
+        manager = app.log if app is not None else cherrypit.log
         return manager.error_log
 
     @property

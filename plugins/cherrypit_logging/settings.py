@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from cherrypit.plugin import ConfigError
 
 if TYPE_CHECKING:
-    from cherrypit._kernel.logmanager import LogManager
+    from cherrypit.plugin import LogManager
 
 __all__ = [
     "DEFAULT_FORMAT",

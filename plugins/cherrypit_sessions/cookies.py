@@ -10,8 +10,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from cherrypit._kernel.serving import current
 from cherrypit.lib.httputil import HTTPDate
+from cherrypit.plugin import current
 
 __all__ = ["expire_cookie", "max_age", "set_response_cookie"]
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cherrypit import ConfigError
-from cherrypit._kernel.config import suggest
+from cherrypit.plugin import suggest
 from cherrypit_sessions import storages
 from cherrypit_sessions.base import Session, lock_timeout_seconds
 

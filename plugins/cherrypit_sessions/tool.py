@@ -14,8 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from cherrypit import Tool
-from cherrypit._kernel.serving import current
 from cherrypit.lib import is_iterator
+from cherrypit.plugin import current
 from cherrypit_sessions import storages
 from cherrypit_sessions.base import Session
 from cherrypit_sessions.cookies import set_response_cookie

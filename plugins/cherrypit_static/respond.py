@@ -16,8 +16,7 @@ import stat
 from typing import IO, Any
 
 from cherrypit import HTTPError, HTTPRedirect, NotFound, log
-from cherrypit._kernel.httputil import HTTPDate, valid_status
-from cherrypit._kernel.serving import current
+from cherrypit.plugin import HTTPDate, current, valid_status
 from cherrypit_static.bodies import CHUNK_SIZE, FileBody, MultipartBody
 from cherrypit_static.disposition import content_disposition
 from cherrypit_static.mime import guess_type

@@ -12,7 +12,7 @@ import posixpath
 import re
 
 from cherrypit import NotFound, log
-from cherrypit._kernel.serving import current
+from cherrypit.plugin import current
 from cherrypit_static.containment import locate
 from cherrypit_static.mime import type_from_map
 from cherrypit_static.respond import serve_path

@@ -16,8 +16,7 @@ from collections.abc import Mapping
 from typing import Any, NoReturn
 
 from cherrypit import ConfigError, HTTPError, log, url
-from cherrypit._kernel import serving
-from cherrypit._kernel.config import suggest
+from cherrypit.plugin import current, suggest
 from cherrypit_templates import registry
 from cherrypit_templates.engine import TemplateEngine, TemplateError, TemplateNotFound
 
@@ -115,7 +114,7 @@ def resolve_directories(directories: Any, root: Any) -> list[str]:
 
 def base_context() -> dict[str, Any]:
     """What every template sees besides the handler's dict."""
-    slot = serving.current()
+    slot = current()
     context: dict[str, Any] = {"request": slot.request, "response": slot.response, "url": url}
     if slot.session is not None:
         context["session"] = slot.session
@@ -196,5 +195,5 @@ class Renderer:
     def _fail(log_text: str, page_text: str, traceback: bool) -> NoReturn:
         """Log ``log_text`` and answer 500; the page says ``page_text`` in development."""
         log(log_text, _CONTEXT, logging.ERROR, traceback=traceback)
-        show = serving.current().request.show_tracebacks
+        show = current().request.show_tracebacks
         raise HTTPError(500, page_text if show else None)

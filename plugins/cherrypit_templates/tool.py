@@ -13,8 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, cast
 
 from cherrypit import Tool
-from cherrypit._kernel import serving
-from cherrypit.plugin import Attachment
+from cherrypit.plugin import Attachment, current
 from cherrypit_templates.rendering import Renderer
 
 __all__ = ["TemplateTool", "render", "template"]
@@ -78,7 +77,7 @@ class TemplateTool(Tool):
 
 
 def _wrap_current_handler(renderer: Renderer) -> None:
-    request = serving.current().request
+    request = current().request
     inner = request.handler
     if inner is None:
         # Another tool answered the request already.
@@ -133,7 +132,7 @@ def render(
             value = func(*args, **kwargs)
             if not isinstance(value, dict):
                 return value
-            toolmaps = serving.current().request.toolmaps
+            toolmaps = current().request.toolmaps
             settings = dict(toolmaps.get("tools", {}).get("template", {}))
             for key in ("on", "priority", "name"):
                 settings.pop(key, None)

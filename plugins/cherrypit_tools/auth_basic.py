@@ -25,7 +25,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 
 from cherrypit import HTTPError, log
-from cherrypit._kernel.serving import current
+from cherrypit.plugin import current
 
 __all__ = [
     "basic_auth",

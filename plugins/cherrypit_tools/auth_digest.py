@@ -36,8 +36,7 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import parse_http_list, parse_keqv_list
 
 from cherrypit import ConfigError, HTTPError, Tool, log
-from cherrypit._kernel.serving import current
-from cherrypit.plugin import Attachment
+from cherrypit.plugin import Attachment, current
 
 __all__ = [
     "DEFAULT_CHARSET",

@@ -18,7 +18,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from cherrypit import log, url
-from cherrypit._kernel.serving import current
+from cherrypit.plugin import StashKey, current
 from cherrypit.process.plugins import Monitor
 
 if TYPE_CHECKING:
@@ -134,7 +134,7 @@ class AntiStampedeCache(dict[Any, Any]):
     def _claim(self, key: Any, debug: bool) -> None:
         pending = _Pending()
         dict.__setitem__(self, key, pending)
-        current().request._cache_claim = (self, key, pending)  # type: ignore[attr-defined]
+        current().request.stash[CACHE_CLAIM] = (self, key, pending)
         return None
 
     def __setitem__(self, key: Any, value: Any) -> None:
@@ -164,10 +164,15 @@ class AntiStampedeCache(dict[Any, Any]):
         return [(k, v) for k, v in list(self.items()) if not isinstance(v, _Pending)]
 
 
+#: The marker a request left in a cache while it computes the response: ``(cache, key,
+#: marker)``; released at the end of the request unless the response filled it.
+CACHE_CLAIM: StashKey[tuple[Any, Any, Any]] = StashKey("cache claim")
+
+
 def release_claim() -> None:
     """Release the marker the current request left in a cache, if it did not fill it."""
     request = current().request
-    claim = request.__dict__.pop("_cache_claim", None)
+    claim = request.stash.pop(CACHE_CLAIM)
     if claim is not None:
         uricache, key, pending = claim
         uricache.release(key, pending)

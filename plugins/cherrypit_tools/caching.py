@@ -33,11 +33,16 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from cherrypit import HTTPError, HTTPRedirect, Tool, log
-from cherrypit._kernel.httputil import HeaderMap, HTTPDate, valid_status
-from cherrypit._kernel.plan import _resolve_callable
-from cherrypit._kernel.serving import current
-from cherrypit.plugin import Attachment
+from cherrypit.plugin import (
+    Attachment,
+    HeaderMap,
+    HTTPDate,
+    current,
+    resolve_callable,
+    valid_status,
+)
 from cherrypit_tools.cache_store import (
+    CACHE_CLAIM,
     AntiStampedeCache,
     Cache,
     CachedResponse,
@@ -113,7 +118,7 @@ def _default_cache(settings: dict[str, Any]) -> Any:
 
 def _resolve_cache_class(value: Any) -> Any:
     if isinstance(value, str):
-        return _resolve_callable("tools.caching.cache_class", value)
+        return resolve_callable("tools.caching.cache_class", value)
     return value
 
 
@@ -144,18 +149,18 @@ def get(
         if debug:
             _debug(f"request.method {request.method!r} in invalid_methods {invalid_methods!r}")
         cache.delete()
-        request.cached = False  # type: ignore[attr-defined]
-        request.cacheable = False  # type: ignore[attr-defined]
+        request.cached = False
+        request.cacheable = False
         return False
 
     if "no-cache" in [e.value for e in request.headers.elements("Pragma")]:
-        request.cached = False  # type: ignore[attr-defined]
-        request.cacheable = True  # type: ignore[attr-defined]
+        request.cached = False
+        request.cacheable = True
         return False
 
     cache_data = cache.get()
-    request.cached = bool(cache_data)  # type: ignore[attr-defined]
-    request.cacheable = not request.cached  # type: ignore[attr-defined]
+    request.cached = bool(cache_data)
+    request.cacheable = not request.cached
     if not cache_data:
         if debug:
             _debug("request is not cached")
@@ -310,11 +315,11 @@ class CachingTool(Tool):
         request = current().request
         if get(invalid_methods, debug, cache=cache):
             request.handler = None
-        elif request.cacheable:  # type: ignore[attr-defined]
+        elif request.cacheable:
             request.hooks.attach(
                 "before_finalize", tee_output, priority=100, cache=cache, strict=strict, debug=debug
             )
-        if "_cache_claim" in request.__dict__:
+        if CACHE_CLAIM in request.stash:
             request.hooks.attach("on_end_request", release_claim, failsafe=True)
 
     def _attachments(self, conf: dict[str, Any]) -> list[Attachment]:

@@ -16,8 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from cherrypit import ConfigError, HTTPError, Tool, log
-from cherrypit._kernel.serving import current
-from cherrypit.plugin import Attachment
+from cherrypit.plugin import Attachment, current
 
 __all__ = ["CorsPolicy", "CorsTool"]
 

@@ -26,8 +26,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from cherrypit import VERSION, HTTPRedirect, Tool, expose, log
-from cherrypit._kernel.serving import current
-from cherrypit.plugin import Attachment
+from cherrypit.plugin import Attachment, StashKey, current
 
 __all__ = [
     "ByteCountWrapper",
@@ -156,6 +155,10 @@ class ByteCountWrapper:
         return line
 
 
+#: The statistics record of the request being served (``record_start`` → ``record_stop``).
+STATS_RECORD: StashKey[dict[str, Any]] = StashKey("cpstats record")
+
+
 def record_start() -> None:
     """Count the request in and open its record (``on_start_resource``)."""
     if not appstats.get("Enabled", False):
@@ -182,7 +185,7 @@ def record_start() -> None:
         appstats["Current Requests"] += 1
         appstats["Total Requests"] += 1
         appstats["Requests"][threading.get_ident()] = record
-    request._cpstats_record = record  # type: ignore[attr-defined]
+    request.stash[STATS_RECORD] = record
 
 
 def record_stop(
@@ -201,7 +204,7 @@ def record_stop(
     """
     slot = current()
     request, response = slot.request, slot.response
-    record = request.__dict__.pop("_cpstats_record", None)
+    record = request.stash.pop(STATS_RECORD)
     if record is None:
         return
     read = getattr(request.rfile, "bytes_read", 0)

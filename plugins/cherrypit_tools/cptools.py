@@ -18,11 +18,16 @@ from traceback import format_exception_only
 from typing import Any, cast
 
 from cherrypit import HTTPError, HTTPRedirect, InternalRedirect, Tool, log, url
-from cherrypit._kernel.hooks import POINTS
-from cherrypit._kernel.httputil import AcceptElement, HeaderElement, HeaderMap, valid_status
-from cherrypit._kernel.proxy import apply_forwarded
-from cherrypit._kernel.serving import current
-from cherrypit.plugin import Attachment
+from cherrypit.plugin import HOOK_POINTS as POINTS
+from cherrypit.plugin import (
+    AcceptElement,
+    Attachment,
+    HeaderElement,
+    HeaderMap,
+    apply_forwarded,
+    current,
+    valid_status,
+)
 
 # CherryPy keeps the form-login tool in cptools; it lives in its own module here.
 from cherrypit_tools.session_auth import SessionAuth, session_auth
@@ -76,7 +81,7 @@ def validate_etags(autotags: bool = False, debug: bool = False) -> None:
         if debug:
             log(f"Setting ETag: {etag}", "TOOLS.ETAGS")
         response.headers["ETag"] = etag
-    response.ETag = etag  # type: ignore[attr-defined]
+    response.ETag = etag
 
     # RFC 7232: conditions only apply to what would otherwise be a 2xx answer.
     if not 200 <= status <= 299:

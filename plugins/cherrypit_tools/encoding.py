@@ -28,9 +28,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, cast
 
 from cherrypit import HTTPError, Tool, log
-from cherrypit._kernel.httputil import AcceptElement, HeaderMap
-from cherrypit._kernel.serving import current
-from cherrypit.plugin import Attachment, check_handler_result
+from cherrypit.plugin import AcceptElement, Attachment, HeaderMap, check_handler_result, current
 
 __all__ = [
     "EncodeTool",

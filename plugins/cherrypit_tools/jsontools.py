@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from cherrypit import HTTPError, log
-from cherrypit._kernel.serving import current
+from cherrypit.plugin import current
 
 __all__ = ["json_handler", "json_in", "json_out", "json_processor"]
 
@@ -87,7 +87,7 @@ def json_handler(*args: Any, **kwargs: Any) -> bytes:
     A custom ``handler`` gets the same arguments and finds the page handler in
     ``request._json_inner_handler``.
     """
-    value = current().request._json_inner_handler(*args, **kwargs)  # type: ignore[attr-defined]
+    value = current().request._json_inner_handler(*args, **kwargs)
     return _encode(value).encode("utf-8")
 
 
@@ -107,7 +107,7 @@ def json_out(
         return
     if debug:
         log(f"Replacing {request.handler!r} with a JSON handler", "TOOLS.JSON_OUT")
-    request._json_inner_handler = request.handler  # type: ignore[attr-defined]
+    request._json_inner_handler = request.handler
     request.handler = handler
     if content_type is not None:
         if debug:

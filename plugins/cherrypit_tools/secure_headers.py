@@ -13,8 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from cherrypit import ConfigError, Tool
-from cherrypit._kernel.serving import current
-from cherrypit.plugin import Attachment
+from cherrypit.plugin import Attachment, current
 
 __all__ = ["SecureHeaders", "SecureHeadersTool"]
 

@@ -28,8 +28,7 @@ import urllib.parse
 from typing import Any
 
 from cherrypit import HTTPError, HTTPRedirect, log, url
-from cherrypit._kernel.serving import current
-from cherrypit._kernel.tools import HandlerTool
+from cherrypit.plugin import HandlerTool, current
 
 __all__ = ["SessionAuth", "SessionAuthTool", "is_local_url", "session_auth"]
 

@@ -16,8 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cherrypit import ErrorTool, expose
-from cherrypit._kernel.dispatch import Dispatcher
-from cherrypit._kernel.serving import current
+from cherrypit.plugin import Dispatcher, current
 
 __all__ = [
     "XMLRPCController",

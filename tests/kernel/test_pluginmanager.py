@@ -238,7 +238,7 @@ def test_register_by_hand_checks_the_contract_and_leaves_no_trace() -> None:
         pluginmanager.register(Misspelled(), "typo")
     # the bad plugin is not left registered: loading works afterwards
     pluginmanager.ensure_loaded()
-    assert pluginmanager._state.pm.get_plugin("typo") is None
+    assert pluginmanager.host().pm.get_plugin("typo") is None
 
 
 def test_register_by_hand_after_loading_wires_immediately() -> None:
@@ -263,7 +263,7 @@ def test_autoload_env_var_skips_entry_points(monkeypatch: pytest.MonkeyPatch) ->
     fresh_site(autoload=True)
     assert pluginmanager.plugin_infos() == []
     assert list(cherrypit.tools) == []
-    names = [name for name, _ in pluginmanager._state.pm.list_name_plugin()]
+    names = [name for name, _ in pluginmanager.host().pm.list_name_plugin()]
     assert names == []
 
 
@@ -290,7 +290,7 @@ def test_compat_attribute_missing_is_attribute_error_with_hint() -> None:
 def test_dunder_lookups_do_not_load_plugins() -> None:
     with pytest.raises(AttributeError):
         cherrypit.__nonexistent__  # noqa: B018
-    assert pluginmanager._state.loaded is False
+    assert pluginmanager.host().loaded is False
 
 
 def test_plugin_module_lookup() -> None:
@@ -302,9 +302,9 @@ def test_plugin_module_lookup() -> None:
 
 def test_unknown_namespace_triggers_lazy_loading() -> None:
     with_stub()
-    assert pluginmanager._state.loaded is False
+    assert pluginmanager.host().loaded is False
     cherrypit.config.update({"stub.k": 1})
-    assert pluginmanager._state.loaded is True
+    assert pluginmanager.host().loaded is True
 
 
 def test_engine_start_loads_plugins() -> None:
@@ -352,8 +352,8 @@ def test_a_second_thread_waits_for_a_load_in_progress(monkeypatch: pytest.Monkey
     plugin = _SlowSetup()
     fresh_site(autoload=False, plugins=[("slow", plugin)])
     loader = threading.Thread(target=pluginmanager.ensure_loaded)
-    lock = _ReportingLock(pluginmanager._state.lock, loader, plugin.release)
-    monkeypatch.setattr(pluginmanager._state, "lock", lock)
+    lock = _ReportingLock(pluginmanager.host().lock, loader, plugin.release)
+    monkeypatch.setattr(pluginmanager.host(), "lock", lock)
     seen: list[bool] = []
 
     def second() -> None:

@@ -141,6 +141,7 @@ def check_type(key: str, value: Any) -> None:
 
 
 def suggest(name: str, choices: Iterable[str]) -> str:
+    """A ``" (did you mean 'x'?)"`` suffix for an error message, or ``""`` if nothing is close."""
     close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.75)
     return f" (did you mean {close[0]!r}?)" if close else ""
 

@@ -8,6 +8,7 @@ listens to ``start_thread``/``stop_thread``, so requests do not pay for them oth
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -86,6 +87,12 @@ class Engine(Bus):
         self.autoreload: Any = AutoreloadSettings(self)
         #: Called before the bus publishes ``start`` (plugin loading, checker).
         self.before_start: list[Callable[[], None]] = []
+        #: Ends the process when the bus gives up (a failing exit listener); tests
+        #: replace it with something that raises.
+        self.on_fatal_exit: Callable[[int], None] = os._exit
+
+    def _exit_process(self, code: int) -> None:
+        self.on_fatal_exit(code)
 
     def subscribe(self, channel: str, callback: Any = None, priority: int | None = None) -> Any:
         if channel in ("start_thread", "stop_thread") and not self.listeners.get("acquire_thread"):

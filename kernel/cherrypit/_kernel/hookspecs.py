@@ -8,7 +8,9 @@ called on the per-request hot path.
 A plugin is any module or object carrying functions decorated with
 :data:`cherrypit.plugin.hookimpl` whose names match the specs below.  Implement only
 the hooks you need; the argument names must match the spec (pluggy checks them), but
-you may accept a subset of them.
+you may accept a subset of them.  Every hook is called through pluggy, so
+``@hookimpl(wrapper=True)``, ``tryfirst``/``trylast`` and ``specname=`` work as pluggy
+documents them, and pluggy's tracing and call monitoring see each call.
 """
 
 from __future__ import annotations
@@ -43,6 +45,9 @@ NamespaceHandler = Callable[[str, Any], None]
 def cherrypit_register_tools(toolbox: Toolbox) -> None:
     """Add request tools to ``toolbox`` (``toolbox.gzip = Tool(...)``).
 
+    :param toolbox: where the tools go; assigning an attribute claims that tool name
+        for this plugin.  Reading an attribute gives a tool already registered.
+
     Called once, when plugins are loaded, and again whenever the toolbox is rebuilt
     (for instance after ``plugins.disable`` changed).  The tool names become the
     config keys ``tools.<name>.*`` and the decorators ``cherrypit.tools.<name>()``.
@@ -54,6 +59,10 @@ def cherrypit_register_tools(toolbox: Toolbox) -> None:
 def cherrypit_config_namespaces() -> Mapping[str, NamespaceHandler]:  # type: ignore[empty-body]
     """Return global config namespaces this plugin owns, e.g. ``{"server": handler}``.
 
+    :return: namespace → :data:`NamespaceHandler`.  The mappings of all plugins are
+        collected; a namespace returned twice (or one of the kernel's) is a start-up
+        error naming both owners.
+
     ``cherrypit.config.update({"server.socket_port": 8080})`` then calls
     ``handler("socket_port", 8080)``.  A key whose namespace nobody owns is stored
     in the config dict (CherryPy's behaviour for application settings) unless its
@@ -64,6 +73,8 @@ def cherrypit_config_namespaces() -> Mapping[str, NamespaceHandler]:  # type: ig
 @hookspec
 def cherrypit_app_namespaces() -> Mapping[str, NamespaceHandler]:  # type: ignore[empty-body]
     """Return application config namespaces (applied from an app's ``[/]`` section).
+
+    :return: namespace → :data:`NamespaceHandler`.
 
     Each handler is called with ``(key, value)`` for the keys of its namespace found in
     the ``[/]`` section of every application that is mounted or merged.  The handler is
@@ -77,6 +88,9 @@ def cherrypit_app_namespaces() -> Mapping[str, NamespaceHandler]:  # type: ignor
 def cherrypit_log_settings() -> Mapping[str, Callable[[Any, Any], None]]:  # type: ignore[empty-body]
     """Return extra ``log.<key>`` settings: key → ``setter(log_manager, value)``.
 
+    :return: key → setter; the setter receives the log manager being configured and
+        the value.
+
     The setter is called for the site log (``cherrypit.config.update``) and for an
     application's log (its ``[/]`` section) alike, e.g. ``log.format = "json"``.
     """
@@ -85,6 +99,9 @@ def cherrypit_log_settings() -> Mapping[str, Callable[[Any, Any], None]]:  # typ
 @hookspec
 def cherrypit_settings() -> Mapping[str, Settings]:  # type: ignore[empty-body]
     """Declare the settings this plugin owns, by key prefix.
+
+    :return: key prefix → :class:`cherrypit.plugin.Settings`; a prefix declared by two
+        plugins is a start-up error naming both.
 
     Return e.g. ``{"server": Settings([...]), "tools.sessions": Settings({...})}``
     (:class:`cherrypit.plugin.Settings`).  Every mounted config is checked against
@@ -97,11 +114,15 @@ def cherrypit_settings() -> Mapping[str, Settings]:  # type: ignore[empty-body]
     """
 
 
-@hookspec
+@hookspec(historic=True)
 def cherrypit_engine_setup(engine: Engine) -> None:
     """Attach this plugin's listeners to the engine bus.
 
-    Called once per plugin, when plugins are loaded and before the engine starts.
+    :param engine: the site's bus (``cherrypit.engine``).
+
+    Called once per plugin, when plugins are loaded and before the engine starts.  The
+    hook is historic: a plugin registered after that is set up as it registers (and
+    so it cannot be a wrapper).
     Typical uses: subscribe a server adapter to ``start``/``stop``, start a cleanup
     :class:`~cherrypit.process.plugins.Monitor`, reopen log files on ``graceful``.
     """
@@ -110,6 +131,8 @@ def cherrypit_engine_setup(engine: Engine) -> None:
 @hookspec
 def cherrypit_engine_teardown(engine: Engine) -> None:
     """Undo :func:`cherrypit_engine_setup` (unsubscribe listeners).
+
+    :param engine: the site's bus.
 
     Called when a plugin is disabled after it was loaded, and by test helpers that
     reset the global engine.
@@ -120,6 +143,8 @@ def cherrypit_engine_teardown(engine: Engine) -> None:
 def cherrypit_add_cli_commands(subparsers: argparse._SubParsersAction[Any]) -> None:
     """Add sub-commands to the ``cherrypit`` command line.
 
+    :param subparsers: the command line's sub-command parsers (``add_parser``).
+
     Each added parser must set ``func`` with ``parser.set_defaults(func=callable)``;
     the callable receives the parsed :class:`argparse.Namespace` and returns an exit
     status.
@@ -129,6 +154,11 @@ def cherrypit_add_cli_commands(subparsers: argparse._SubParsersAction[Any]) -> N
 @hookspec(firstresult=True)
 def cherrypit_compat_attribute(module: str, name: str) -> Any:
     """Resolve a CherryPy compatibility name that a plugin owns.
+
+    :param module: the dotted compat module asked.
+    :param name: the attribute asked for.
+    :return: the object, or ``None`` to let another plugin answer (the first answer
+        wins).
 
     ``module`` is the dotted compat module (``"cherrypit"``, ``"cherrypit.lib.static"``,
     ``"cherrypit._cpserver"``, ...) and ``name`` the attribute asked for.  Return the

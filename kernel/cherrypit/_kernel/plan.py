@@ -24,7 +24,12 @@ if TYPE_CHECKING:
     from cherrypit._kernel.request import Request, Response
 
 
-def _resolve_callable(key: str, value: Any) -> Callable[..., Any]:
+def resolve_callable(key: str, value: Any) -> Callable[..., Any]:
+    """``value`` itself when callable, else the object a ``"module.name"`` string names.
+
+    A value that is neither, or names nothing importable, is a :class:`ConfigError`
+    naming ``key`` (the config key the value came from).
+    """
     if callable(value):
         return value  # type: ignore[no-any-return]
     if isinstance(value, str) and "." in value:
@@ -94,7 +99,7 @@ class Plan:
                 point = name.split(".", 1)[0]
                 if point not in hooks:
                     raise ConfigError(f"{key}: unknown hook point")
-                hooks[point].append(Hook(_resolve_callable(key, value)))
+                hooks[point].append(Hook(resolve_callable(key, value)))
             elif ns in toolboxes:
                 tool_name, _, setting = name.partition(".")
                 self.toolmaps.setdefault(ns, {}).setdefault(tool_name, {})[setting] = value

@@ -19,7 +19,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from http.cookies import CookieError, SimpleCookie
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from cherrypit._kernel import serving
 from cherrypit._kernel.dispatch import Dispatcher, Trail
@@ -29,12 +29,15 @@ from cherrypit._kernel.headers import HeaderMap, decode_TEXT_maybe
 from cherrypit._kernel.hooks import HookMap
 from cherrypit._kernel.httputil import Host, SanitizedHost, parse_query_string, valid_status
 from cherrypit._kernel.proxy import apply_forwarded
+from cherrypit._kernel.stash import Stash
 from cherrypit._kernel.version import VERSION
 
 if TYPE_CHECKING:
     from cherrypit._kernel.tree import Application
 
-__all__ = ["Request", "Response", "ResponseBody"]
+__all__ = ["Lazy", "Request", "Response", "ResponseBody"]
+
+T = TypeVar("T")
 
 _EMPTY_HOOKS = HookMap({})
 #: Handler results taken as they are; anything else is checked first (check_result).
@@ -47,63 +50,48 @@ def _default_error_response() -> None:
     HTTPError(500).set_response()
 
 
-class _LazyCookie:
-    """Descriptor: parse the ``Cookie`` header(s) the first time ``request.cookie`` is read."""
+class Lazy(Generic[T]):
+    """A per-instance attribute computed from the instance when first read.
 
-    def __get__(self, obj: Request | None, objtype: type | None = None) -> Any:
+    A non-data descriptor: the value is stored in the instance ``__dict__`` under the
+    same name, so every later read (and any assignment) bypasses the descriptor.
+    """
+
+    def __init__(self, build: Callable[[Any], T]) -> None:
+        self.build = build
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, objtype: type | None = None) -> Lazy[T]: ...
+    @overload
+    def __get__(self, obj: object, objtype: type | None = None) -> T: ...
+    def __get__(self, obj: object | None, objtype: type | None = None) -> Any:
         if obj is None:
             return self
-        # A data descriptor wins over the instance dict: look there first ourselves.
-        cached = obj.__dict__.get("cookie")
-        if cached is not None:
-            return cached
-        jar: SimpleCookie = SimpleCookie()
-        for value in obj._cookie_headers:
-            try:
-                jar.load(value)
-            except CookieError as exc:
-                raise HTTPError(400, str(exc)) from exc
-        obj.__dict__["cookie"] = jar
-        return jar
-
-    def __set__(self, obj: Request, value: Any) -> None:
-        obj.__dict__["cookie"] = value
-
-
-class _LazyBody:
-    """Descriptor: build the :class:`RequestBody` when first used."""
-
-    def __get__(self, obj: Request | None, objtype: type | None = None) -> Any:
-        if obj is None:
-            return self
-        cached = obj.__dict__.get("body")
-        if cached is not None:
-            return cached
-        from cherrypit._kernel.body import RequestBody
-
-        body = RequestBody(obj.rfile, obj.headers, request_params=obj.params)
-        if obj._input_terminated:
-            body.input_terminated = True
-        obj.__dict__["body"] = body
-        return body
-
-    def __set__(self, obj: Request, value: Any) -> None:
-        obj.__dict__["body"] = value
-
-
-class _LazyUniqueId:
-    def __get__(self, obj: Request | None, objtype: type | None = None) -> Any:
-        if obj is None:
-            return self
-        cached = obj.__dict__.get("unique_id")
-        if cached is not None:
-            return cached
-        value = str(uuid.uuid4())
-        obj.__dict__["unique_id"] = value
+        value = obj.__dict__[self.name] = self.build(obj)
         return value
 
-    def __set__(self, obj: Request, value: Any) -> None:
-        obj.__dict__["unique_id"] = value
+
+def _parse_cookie(request: Request) -> SimpleCookie:
+    jar: SimpleCookie = SimpleCookie()
+    for value in request._cookie_headers:
+        try:
+            jar.load(value)
+        except CookieError as exc:
+            raise HTTPError(400, str(exc)) from exc
+    return jar
+
+
+def _request_body(request: Request) -> Any:
+    from cherrypit._kernel.body import RequestBody
+
+    body = RequestBody(request.rfile, request.headers, request_params=request.params)
+    if request._input_terminated:
+        body.input_terminated = True
+    return body
 
 
 class RequestNamespaces(dict[str, Any]):
@@ -161,13 +149,13 @@ class Request:
     params: dict[str, Any] = {}
     header_list: list[tuple[str, str]] = []
     headers: HeaderMap = HeaderMap()
-    cookie = _LazyCookie()
+    cookie: Lazy[SimpleCookie] = Lazy(_parse_cookie)
     _cookie_headers: tuple[str, ...] = ()
     rfile: Any = None
     _input_terminated = False
     process_request_body = True
     methods_with_bodies: Iterable[str] = ("POST", "PUT", "PATCH")
-    body = _LazyBody()
+    body: Lazy[Any] = Lazy(_request_body)
     dispatch: Callable[[str], Any] = Dispatcher()
     script_name = ""
     path_info = "/"
@@ -192,7 +180,9 @@ class Request:
     throw_errors = False
     closed = False
     stage: str | None = None
-    unique_id = _LazyUniqueId()
+    unique_id: Lazy[str] = Lazy(lambda _request: str(uuid.uuid4()))
+    #: Plugins' per-request values (:class:`~cherrypit.plugin.StashKey`).
+    stash: Lazy[Stash] = Lazy(lambda _request: Stash())
     #: Peers whose forwarded headers (X-Forwarded-Host…) are believed; empty means
     #: the loopback addresses (see ``tools.proxy.trusted``).
     trusted_proxies: Iterable[str] = ()
@@ -205,6 +195,11 @@ class Request:
     forwarded_undo: tuple[Any, str, str, str] | None = None
     wsgi_environ: dict[str, Any] = {}
     json: Any = None
+    # Set by the caching and JSON tools (CherryPy's names; applications read them).
+    # Declared, not defaulted: as in CherryPy, they exist only once a tool set them.
+    cached: bool
+    cacheable: bool
+    _json_inner_handler: Any
 
     def __init__(
         self,
@@ -548,21 +543,6 @@ class ResponseBody:
             obj._body = EncodedChunks(value)
 
 
-class _LazyResponseCookie:
-    def __get__(self, obj: Response | None, objtype: type | None = None) -> Any:
-        if obj is None:
-            return self
-        cached = obj.__dict__.get("cookie")
-        if cached is not None:
-            return cached
-        jar: SimpleCookie = SimpleCookie()
-        obj.__dict__["cookie"] = jar
-        return jar
-
-    def __set__(self, obj: Response, value: Any) -> None:
-        obj.__dict__["cookie"] = value
-
-
 SERVER_HEADER = f"cherrypit/{VERSION}"
 
 
@@ -573,7 +553,9 @@ class Response:
     header_list: list[tuple[str, str]] | None = None
     #: Class-level default (CherryPy documents it); each response has its own.
     headers: HeaderMap = HeaderMap()
-    cookie = _LazyResponseCookie()
+    cookie: Lazy[SimpleCookie] = Lazy(lambda _response: SimpleCookie())
+    #: Plugins' per-response values (:class:`~cherrypit.plugin.StashKey`).
+    stash: Lazy[Stash] = Lazy(lambda _response: Stash())
     body = ResponseBody()
     _body: Any = ()
     time: float = 0.0
@@ -582,6 +564,8 @@ class Response:
     timed_out = False
     #: Send the body as it is produced instead of collapsing it first.
     stream = False
+    #: The entity tag ``tools.etags`` computed (CherryPy's name); set only by the tool.
+    ETag: str | None
 
     def __init__(self) -> None:
         self.status = None

@@ -1,16 +1,15 @@
-"""The site: the process-wide objects CherryPy exposes as module globals.
+"""The site: the objects CherryPy exposes as module globals, built in one place.
 
-``config``, ``tree``, ``engine``, ``tools`` (the toolbox), ``log`` and ``checker`` live
-here, together with the kernel's own config namespaces.  Everything else reaches them
-through this module, so tests can reset the whole site in one place (:func:`reset`).
+A :class:`Site` owns ``config``, ``tree``, ``engine``, ``tools`` (the toolbox), ``log``,
+``checker`` and its plugins, together with the kernel's own config namespaces.  The
+module-level names are the parts of the process's :data:`default` site.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from cherrypit._kernel import configcheck, pluginmanager, serving
@@ -225,198 +224,260 @@ class Checker:
         log(message, "CHECKER", logging.WARNING)
 
 
-config = Config()
-toolbox = Toolbox("tools")
-_Application.toolboxes["tools"] = toolbox
-tree = Tree()
-engine = Engine()
-log = GlobalLogManager(source=_current_pair)
-checker = Checker()
-#: Application namespaces contributed by plugins (``cherrypit_app_namespaces``).
-plugin_app_namespaces: dict[str, NamespaceHandler] = {}
-
-
-# --- kernel config namespaces ----------------------------------------------------------
-
-
-def _engine_namespace(key: str, value: Any) -> None:
-    if key in ("SIGHUP", "SIGTERM", "SIGUSR1", "SIGINT"):
-        if value is None:
-            engine.signal_handler.handlers.pop(key, None)
-        else:
-            engine.signal_handler.handlers[key] = value
-        return
-    if "." in key:
-        plugin_name, attr = key.split(".", 1)
-        if plugin_name == "timeout_monitor":
-            engine.log(
-                "engine.timeout_monitor was removed from CherryPy 12 and is ignored.", level=30
-            )
-            return
-        plugin = getattr(engine, plugin_name, None)
-        if plugin is None:
-            choices = [n for n in vars(engine) if not n.startswith("_")]
-            raise ConfigError(
-                f"engine.{key}: the engine has no plugin {plugin_name!r}"
-                f"{suggest(plugin_name, choices)}"
-            )
-        if attr == "on":
-            if isinstance(plugin, AutoreloadSettings) and not value:
-                plugin.on = False
-                return
-            switch = getattr(plugin, "subscribe" if value else "unsubscribe", None)
-            if callable(switch):
-                switch()
-                return
-        setattr(plugin, attr, value)
-        return
-    # Unknown names are set too (CherryPy does); the start-up check warns about them.
-    setattr(engine, key, value)
-
-
 _LOG_SETTINGS = ("screen", "error_file", "access_file", "wsgi", "fallback", "access_log_format")
-#: ``log.<key>`` settings added by plugins (``cherrypit_log_settings``): key → setter.
-log_settings: dict[str, Callable[[LogManager, Any], None]] = {}
 
 
-def _log_namespace(target: LogManager, key: str, value: Any) -> None:
-    extra = log_settings.get(key)
-    if extra is None and key not in _LOG_SETTINGS:
-        # A plugin's key (log.format …) may be set before plugins are loaded.
-        pluginmanager.ensure_loaded()
-        extra = log_settings.get(key)
-    if extra is not None:
-        extra(target, value)
-        return
-    # Unknown names become attributes of the log manager, as in CherryPy (apps read
-    # them back); the start-up check warns about them.
-    try:
-        setattr(target, key, value)
-    except OSError as exc:
-        raise ConfigError(f"log.{key}: cannot open {value!r}: {exc.strerror or exc}") from exc
+class Site:
+    """Everything one site consists of, built in one place.
+
+    ``config``, ``toolbox``, ``tree``, ``engine``, ``log``, ``checker`` and ``plugins``
+    (its :class:`~cherrypit._kernel.pluginmanager.PluginHost`).  The process has one
+    default site, whose parts are ``cherrypit.config``, ``cherrypit.tree`` and so on.
+    Applications hold on to those objects (``from cherrypy import engine``), so a site
+    is reset in place (:meth:`reset`) rather than swapped for another.
+    """
+
+    def __init__(self, autoload: bool = True) -> None:
+        self.config = Config()
+        self.toolbox = Toolbox("tools")
+        self.tree = Tree()
+        self.engine = Engine()
+        self.log = GlobalLogManager(source=_current_pair)
+        self.checker = Checker()
+        #: Application namespaces contributed by plugins (``cherrypit_app_namespaces``).
+        self.plugin_app_namespaces: dict[str, NamespaceHandler] = {}
+        #: ``log.<key>`` settings added by plugins (``cherrypit_log_settings``).
+        self.log_settings: dict[str, Callable[[LogManager, Any], None]] = {}
+        #: Declared settings by key prefix (``cherrypit_settings``, plus the kernel's),
+        #: read by the start-up check (:mod:`cherrypit._kernel.configcheck`).
+        self.declared_settings: dict[str, Settings] = {}
+        self.kernel_namespaces: dict[str, NamespaceHandler] = {
+            "engine": self._engine_namespace,
+            "log": lambda k, v: self._log_namespace(self.log, k, v),
+            "checker": self._checker_namespace,
+            "tree": self._tree_namespace,
+            "plugins": self._plugins_namespace,
+        }
+        self.plugins = pluginmanager.PluginHost(self, autoload)
+        self.reset_plugin_namespaces()
+        self.config.on_unknown_namespace = self._on_unknown_namespace
+        self.config.tool_exists = self._tool_exists
+        self.toolbox.set_loader(self.plugins.ensure_loaded)
+        self.engine.subscribe("log", self._buslog)
+        self.engine.subscribe("graceful", self.log.reopen_files)
+        self.engine.before_start.append(self._before_start)
+        # CherryPy's default: engine messages and access lines on the console.
+        self.log.screen = True
+        # Not CherryPy's: with the console off (production, embedded) errors still go
+        # to stderr or the foreign server's wsgi.errors rather than nowhere.
+        self.log.fallback = True
+
+    # --- resetting (test helpers) ---------------------------------------------------------
+
+    def reset(
+        self,
+        autoload: bool = True,
+        plugins: Iterable[tuple[str, Any]] = (),
+        on_fatal_exit: Callable[[int], None] | None = None,
+    ) -> None:
+        """Return this site to what :class:`Site` builds, with new plugins.
+
+        :param autoload: load entry-point plugins on demand (``False``: only ``plugins``).
+        :param plugins: ``(name, plugin)`` pairs registered by hand (stub plugins).
+        :param on_fatal_exit: called instead of ending the process when the engine
+            gives up (tests turn that into an exception).
+        """
+        engine = self.engine
+        if on_fatal_exit is not None:
+            engine.on_fatal_exit = on_fatal_exit
+        if engine.state not in (engine.states.STOPPED, engine.states.EXITING):
+            engine.stop()
+        self.plugins.close()
+        self.plugins = pluginmanager.PluginHost(self, autoload)
+        if self is default:
+            pluginmanager.install(self.plugins)
+        self.toolbox.set_loader(self.plugins.ensure_loaded)
+        # Tools assigned by hand (cherrypit.tools.x = Tool(...)) go too.
+        self.toolbox.clear()
+        self.reset_plugin_namespaces()
+        for name, plugin in plugins:
+            self.plugins.pm.register(plugin, name=name)
+            self.plugins.infos[name] = pluginmanager.PluginInfo(
+                name, repr(plugin), "(stub)", "", True
+            )
+        self.config.reset()
+        self.tree.clear()
+        # Settings from config (checker.on, checker.check_x = None) are instance attributes.
+        vars(self.checker).clear()
+        if isinstance(engine.autoreload, AutoreloadSettings):
+            # Settings from an earlier test must not leak (the plugin, when enabled,
+            # installed its own reloader again when it was wired).
+            engine.autoreload = AutoreloadSettings(engine)
+        # EXITING (not STOPPED): the engine may start again, and the interpreter's exit
+        # hook sees a bus that was shut down properly.
+        engine.state = engine.states.EXITING
+        self.log.screen = False
+        self.log.error_file = ""
+        self.log.access_file = ""
+        self.log.wsgi = False
+        self.log.fallback = True
+
+    def reset_plugin_namespaces(self) -> None:
+        """Keep only the kernel's own global namespaces (plugins add theirs on wiring)."""
+        self.config.namespaces.clear()
+        self.config.namespaces.update(self.kernel_namespaces)
+        self.plugin_app_namespaces.clear()
+        self.log_settings.clear()
+        self.declared_settings.clear()
+        self.declared_settings.update(self._kernel_settings())
+
+    # --- the kernel's config namespaces ---------------------------------------------------
+
+    def _engine_namespace(self, key: str, value: Any) -> None:
+        engine = self.engine
+        if key in ("SIGHUP", "SIGTERM", "SIGUSR1", "SIGINT"):
+            if value is None:
+                engine.signal_handler.handlers.pop(key, None)
+            else:
+                engine.signal_handler.handlers[key] = value
+            return
+        if "." in key:
+            plugin_name, attr = key.split(".", 1)
+            if plugin_name == "timeout_monitor":
+                engine.log(
+                    "engine.timeout_monitor was removed from CherryPy 12 and is ignored.",
+                    level=30,
+                )
+                return
+            plugin = getattr(engine, plugin_name, None)
+            if plugin is None:
+                choices = [n for n in vars(engine) if not n.startswith("_")]
+                raise ConfigError(
+                    f"engine.{key}: the engine has no plugin {plugin_name!r}"
+                    f"{suggest(plugin_name, choices)}"
+                )
+            if attr == "on":
+                if isinstance(plugin, AutoreloadSettings) and not value:
+                    plugin.on = False
+                    return
+                switch = getattr(plugin, "subscribe" if value else "unsubscribe", None)
+                if callable(switch):
+                    switch()
+                    return
+            setattr(plugin, attr, value)
+            return
+        # Unknown names are set too (CherryPy does); the start-up check warns about them.
+        setattr(engine, key, value)
+
+    def _log_namespace(self, target: LogManager, key: str, value: Any) -> None:
+        extra = self.log_settings.get(key)
+        if extra is None and key not in _LOG_SETTINGS:
+            # A plugin's key (log.format …) may be set before plugins are loaded.
+            self.plugins.ensure_loaded()
+            extra = self.log_settings.get(key)
+        if extra is not None:
+            extra(target, value)
+            return
+        # Unknown names become attributes of the log manager, as in CherryPy (apps read
+        # them back); the start-up check warns about them.
+        try:
+            setattr(target, key, value)
+        except OSError as exc:
+            raise ConfigError(f"log.{key}: cannot open {value!r}: {exc.strerror or exc}") from exc
+
+    def _checker_namespace(self, key: str, value: Any) -> None:
+        setattr(self.checker, key, value)
+
+    def _tree_namespace(self, key: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for script_name, app in value.items():
+                self.tree.graft(app, script_name)
+        else:
+            self.tree.graft(value, getattr(value, "script_name", key))
+
+    def _plugins_namespace(self, key: str, value: Any) -> None:
+        if key != "disable":
+            raise ConfigError(f"plugins.{key}: unknown setting (only plugins.disable exists)")
+        self.plugins.disable(value)
+
+    def _kernel_settings(self) -> dict[str, Settings]:
+        engine_names = [n for n in dir(self.engine) if not n.startswith("_")]
+        return {
+            "log": Settings(_LOG_SETTINGS, what="known log setting"),
+            "engine": Settings(
+                [*engine_names, "SIGHUP", "SIGTERM", "SIGUSR1"], what="known engine setting"
+            ),
+            "checker": Settings(
+                [n for n in dir(self.checker) if not n.startswith("_")],
+                what="known checker setting",
+            ),
+        }
+
+    # --- what other kernel parts ask the site ---------------------------------------------
+
+    def check_configs(self, apps: list[Any] | None = None) -> None:
+        """Validate mounted configs (all, or only ``apps``'): errors raise, warnings log."""
+        findings = configcheck.check_site(self, apps)
+        configcheck.report(self, findings, bool(self.checker.strict))
+
+    def app_namespaces(self) -> dict[str, NamespaceHandler]:
+        """Namespaces applied from an application's ``[/]`` section (by key, per app)."""
+        return dict(self.plugin_app_namespaces)
+
+    def make_app_log(self, app: Application) -> LogManager:
+        """The log manager of ``app``, with its ``log`` config namespace."""
+        manager = LogManager(id(app), self.log.logger_root, source=_current_pair)
+
+        def log_ns(key: str, value: Any) -> None:
+            self._log_namespace(manager, key, value)
+
+        app.namespaces["log"] = log_ns
+        return manager
+
+    def _on_unknown_namespace(self, ns: str) -> bool:
+        if ns in self.checker.extra_config_namespaces:
+            return True
+        self.plugins.ensure_loaded()
+        return ns in self.config.namespaces
+
+    def _tool_exists(self, name: str) -> bool:
+        return self.toolbox.get(name) is not None
+
+    def _buslog(self, msg: str, level: int = logging.INFO, traceback: bool = False) -> None:
+        self.log.error(msg, "ENGINE", severity=level, traceback=traceback)
+
+    def _before_start(self) -> None:
+        self.plugins.ensure_loaded()
+        self.check_configs()
+        self.checker()
 
 
-def _checker_namespace(key: str, value: Any) -> None:
-    setattr(checker, key, value)
+#: The process's site: ``cherrypit.config``, ``cherrypit.tree``… are its parts.
+default = Site()
+pluginmanager.install(default.plugins)
+_Application.toolboxes["tools"] = default.toolbox
 
-
-def _tree_namespace(key: str, value: Any) -> None:
-    if isinstance(value, dict):
-        for script_name, app in value.items():
-            tree.graft(app, script_name)
-    else:
-        tree.graft(value, getattr(value, "script_name", key))
-
-
-def _plugins_namespace(key: str, value: Any) -> None:
-    if key != "disable":
-        raise ConfigError(f"plugins.{key}: unknown setting (only plugins.disable exists)")
-    pluginmanager.disable(value)
-
-
-KERNEL_NAMESPACES: dict[str, NamespaceHandler] = {
-    "engine": _engine_namespace,
-    "log": lambda k, v: _log_namespace(log, k, v),
-    "checker": _checker_namespace,
-    "tree": _tree_namespace,
-    "plugins": _plugins_namespace,
-}
-
-
-#: Declared settings by key prefix (``cherrypit_settings``, plus the kernel's own),
-#: read by the start-up check (:mod:`cherrypit._kernel.configcheck`).
-declared_settings: dict[str, Settings] = {}
-
-
-def _kernel_settings() -> dict[str, Settings]:
-    engine_names = [n for n in dir(engine) if not n.startswith("_")]
-    return {
-        "log": Settings(_LOG_SETTINGS, what="known log setting"),
-        "engine": Settings(
-            [*engine_names, "SIGHUP", "SIGTERM", "SIGUSR1"], what="known engine setting"
-        ),
-        "checker": Settings(
-            [n for n in dir(checker) if not n.startswith("_")], what="known checker setting"
-        ),
-    }
-
-
-def reset_plugin_namespaces() -> None:
-    """Keep only the kernel's own global namespaces (plugins add theirs on wiring)."""
-    config.namespaces.clear()
-    config.namespaces.update(KERNEL_NAMESPACES)
-    plugin_app_namespaces.clear()
-    log_settings.clear()
-    declared_settings.clear()
-    declared_settings.update(_kernel_settings())
-
-
-def check_configs(apps: list[Any] | None = None) -> None:
-    """Validate mounted configs (all, or only ``apps``'): errors raise, warnings log."""
-    findings = configcheck.check_site(sys.modules[__name__], apps)
-    configcheck.report(sys.modules[__name__], findings, bool(checker.strict))
-
-
-def app_namespaces() -> dict[str, NamespaceHandler]:
-    """Namespaces applied from an application's ``[/]`` section (by key, per app)."""
-    return dict(plugin_app_namespaces)
-
-
-def make_app_log(app: Application) -> LogManager:
-    manager = LogManager(id(app), log.logger_root, source=_current_pair)
-
-    def log_ns(key: str, value: Any) -> None:
-        _log_namespace(manager, key, value)
-
-    app.namespaces["log"] = log_ns
-    return manager
-
-
-def _on_unknown_namespace(ns: str) -> bool:
-    if ns in checker.extra_config_namespaces:
-        return True
-    pluginmanager.ensure_loaded()
-    return ns in config.namespaces
-
-
-def _tool_exists(name: str) -> bool:
-    return toolbox.get(name) is not None
-
-
-def _buslog(msg: str, level: int = logging.INFO, traceback: bool = False) -> None:
-    log.error(msg, "ENGINE", severity=level, traceback=traceback)
-
-
-def _before_start() -> None:
-    pluginmanager.ensure_loaded()
-    check_configs()
-    checker()
-
-
-def _install() -> None:
-    reset_plugin_namespaces()
-    config.on_unknown_namespace = _on_unknown_namespace
-    config.tool_exists = _tool_exists
-    object.__setattr__(toolbox, "_loader", pluginmanager.ensure_loaded)
-    engine.subscribe("log", _buslog)
-    engine.subscribe("graceful", log.reopen_files)
-    engine.before_start.append(_before_start)
-    # CherryPy's default: engine messages and access lines on the console.
-    log.screen = True
-    # Not CherryPy's: with the console off (production, embedded) errors still go
-    # to stderr or the foreign server's wsgi.errors rather than nowhere.
-    log.fallback = True
-
-
-_install()
+config = default.config
+toolbox = default.toolbox
+tree = default.tree
+engine = default.engine
+log = default.log
+checker = default.checker
+KERNEL_NAMESPACES = default.kernel_namespaces
+check_configs = default.check_configs
+app_namespaces = default.app_namespaces
+make_app_log = default.make_app_log
+reset_plugin_namespaces = default.reset_plugin_namespaces
 
 __all__ = [
     "KERNEL_NAMESPACES",
     "Checker",
     "GlobalLogManager",
+    "Site",
     "app_namespaces",
     "checker",
     "config",
+    "default",
     "engine",
     "log",
     "make_app_log",

@@ -355,3 +355,12 @@ class Toolbox:
         for name in list(self._owners):
             self._tools.pop(name, None)
         self._owners.clear()
+
+    def set_loader(self, loader: Callable[[], None] | None) -> None:
+        """Call ``loader`` (the site's plugin loading) before a name is looked up."""
+        object.__setattr__(self, "_loader", loader)
+
+    def clear(self) -> None:
+        """Forget every tool, the plugins' and those assigned by hand."""
+        self._tools.clear()
+        self._owners.clear()

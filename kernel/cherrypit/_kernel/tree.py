@@ -389,6 +389,11 @@ class Tree:
         self.apps[script_name] = wsgi_callable
         self._refresh()
 
+    def clear(self) -> None:
+        """Unmount every application."""
+        self.apps.clear()
+        self._refresh()
+
     def _refresh(self) -> None:
         only = self.apps.get("") if len(self.apps) == 1 else None
         self._single = only

@@ -16,7 +16,7 @@ from cherrypit._kernel import pluginmanager
 from cherrypit._kernel.engine import AutoreloadSettings
 from cherrypit.process import plugins as process_plugins
 from cherrypit.process.wspbus import Bus
-from cherrypit.testing import site_context
+from cherrypit.testing import fresh_site, site_context
 from cherrypit_autoreload import protocol
 from cherrypit_autoreload.reloader import Autoreloader
 
@@ -35,7 +35,7 @@ def fresh() -> Iterator[None]:
         try:
             yield
         finally:
-            pluginmanager.reset()
+            fresh_site()
             cherrypit.engine.autoreload = AutoreloadSettings(cherrypit.engine)
 
 

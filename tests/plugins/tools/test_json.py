@@ -13,7 +13,7 @@ JSON = {"Content-Type": "application/json"}
 
 
 def upper_json(*args, **kwargs):
-    value = cherrypit.request._json_inner_handler(*args, **kwargs)  # type: ignore[attr-defined]
+    value = cherrypit.request._json_inner_handler(*args, **kwargs)
     return json.dumps(value).upper().encode()
 
 
