@@ -39,6 +39,7 @@ from cherrypit._kernel.errors import (
     TimeoutError,
 )
 from cherrypit._kernel.submodules import lazy_submodules as _lazy_submodules
+from cherrypit._kernel.submodules import plugin_attributes as _plugin_attributes
 from cherrypit._kernel.tools import (
     ErrorTool,
     HandlerTool,
@@ -193,6 +194,10 @@ def quickstart(root: Any = None, script_name: str = "", config: Any = None) -> N
     _site.engine.block()
 
 
+# Names that plugins back: cherrypit.server (server plugin) and friends.
+_compat_attribute = _plugin_attributes(__name__)
+
+
 def _plugin_attribute(name: str) -> Any:
     if name == "session":
         # CherryPy code may ``del cherrypy.session`` (its session tool puts the proxy
@@ -200,10 +205,7 @@ def _plugin_attribute(name: str) -> Any:
         # fresh one takes its place.
         proxy = globals()["session"] = _ContextProxy("session")
         return proxy
-    # Names that plugins back: cherrypit.server (server plugin) and friends.
-    from cherrypit._kernel.pluginmanager import compat_attribute
-
-    return compat_attribute(__name__, name)
+    return _compat_attribute(name)
 
 
 # Every submodule (``cherrypit.lib``, ``cherrypit._cptree`` ...) is an attribute,

@@ -6,7 +6,9 @@ the kernel leaves to that plugin); they are looked up on first access (PEP 562).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from cherrypit._kernel.submodules import plugin_attributes
 
 if TYPE_CHECKING:
     from cherrypit_server.native_server import CPHTTPServer as CPHTTPServer
@@ -15,9 +17,4 @@ if TYPE_CHECKING:
 __all__ = ["CPHTTPServer", "NativeGateway"]
 
 
-def __getattr__(name: str) -> Any:
-    if name.startswith("__"):
-        raise AttributeError(name)
-    from cherrypit._kernel.pluginmanager import compat_attribute
-
-    return compat_attribute(__name__, name)
+__getattr__ = plugin_attributes(__name__)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cherrypit._kernel.site import toolbox as default_toolbox
+from cherrypit._kernel.submodules import plugin_attributes
 from cherrypit._kernel.tools import ErrorTool as ErrorTool
 from cherrypit._kernel.tools import HandlerTool as HandlerTool
 from cherrypit._kernel.tools import HandlerWrapperTool as HandlerWrapperTool
@@ -37,9 +38,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name.startswith("__"):
-        raise AttributeError(name)
-    from cherrypit._kernel.pluginmanager import compat_attribute
-
-    return compat_attribute(__name__, name)
+__getattr__ = plugin_attributes(__name__)

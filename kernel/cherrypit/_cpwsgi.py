@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from cherrypit._kernel.errors import bare_error, format_exc
+from cherrypit._kernel.proxy import DEFAULT_TRUSTED, is_trusted
 
 __all__ = [
     "AppResponse",
@@ -33,10 +34,12 @@ class VirtualHost:
     :param default: the application for hosts not listed in ``domains``.
     :param domains: host name (with ``:port`` when not the default port) → application.
     :param use_x_forwarded_host: consult ``X-Forwarded-Host`` — only for requests whose
-        peer (``REMOTE_ADDR``) is in ``trusted_proxies``.  CherryPy believed the header
-        from any client, which let a client pick the virtual host.
-    :param trusted_proxies: addresses of the reverse proxies allowed to set
-        ``X-Forwarded-Host``.
+        peer (``REMOTE_ADDR``) is a trusted proxy.  CherryPy believed the header from
+        any client, which let a client pick the virtual host.
+    :param trusted_proxies: addresses or networks (``"10.0.0.0/8"``) of the reverse
+        proxies allowed to set ``X-Forwarded-Host``; ``"*"`` trusts every peer.  Empty
+        means the loopback addresses.  The rule is the one ``request.trusted_proxies``
+        follows for the ``VirtualHost`` dispatcher and ``tools.proxy``.
     """
 
     # Class-level defaults, as CherryPy documents them; each instance sets its own.
@@ -54,12 +57,14 @@ class VirtualHost:
         self.default = default
         self.domains = dict(domains or {})
         self.use_x_forwarded_host = use_x_forwarded_host
-        self.trusted_proxies = frozenset(trusted_proxies)
+        self.trusted_proxies = tuple(trusted_proxies)
 
     def host_of(self, environ: Mapping[str, Any]) -> str:
         """The host name this request is for (forwarded host only from trusted proxies)."""
         host: str = environ.get("HTTP_HOST", "")
-        if self.use_x_forwarded_host and environ.get("REMOTE_ADDR") in self.trusted_proxies:
+        if self.use_x_forwarded_host and is_trusted(
+            environ.get("REMOTE_ADDR", ""), self.trusted_proxies or DEFAULT_TRUSTED
+        ):
             forwarded = environ.get("HTTP_X_FORWARDED_HOST")
             if forwarded:
                 # Several proxies append theirs: the first is the one the client used.

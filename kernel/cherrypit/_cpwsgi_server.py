@@ -6,7 +6,9 @@ not import cheroot); it is looked up on first access (PEP 562).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from cherrypit._kernel.submodules import plugin_attributes
 
 if TYPE_CHECKING:
     from cherrypit_server.wsgi_server import CPWSGIServer as CPWSGIServer
@@ -14,9 +16,4 @@ if TYPE_CHECKING:
 __all__ = ["CPWSGIServer"]
 
 
-def __getattr__(name: str) -> Any:
-    if name.startswith("__"):
-        raise AttributeError(name)
-    from cherrypit._kernel.pluginmanager import compat_attribute
-
-    return compat_attribute(__name__, name)
+__getattr__ = plugin_attributes(__name__)

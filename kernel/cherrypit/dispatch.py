@@ -1,7 +1,12 @@
-"""Compat path ``cherrypy.dispatch`` (CherryPy's ``_cpdispatch``): the dispatchers."""
+"""Compat path ``cherrypy.dispatch`` (CherryPy's ``_cpdispatch``): the dispatchers.
 
-from typing import Any
+Re-exports of the kernel's dispatch module; :mod:`cherrypit._cpdispatch` re-exports
+this one, so both paths name the same objects, as in CherryPy where they are one
+module.  ``punctuation_to_underscores`` is the default ``translate`` table of
+:class:`Dispatcher`.
+"""
 
+from cherrypit._kernel.dispatch import _PUNCTUATION_TO_UNDERSCORE as punctuation_to_underscores
 from cherrypit._kernel.dispatch import (
     Dispatcher,
     LateParamPageHandler,
@@ -9,8 +14,11 @@ from cherrypit._kernel.dispatch import (
     PageHandler,
     RoutesDispatcher,
     VirtualHost,
+    getargspec,
     test_callable_spec,
+    validate_translator,
 )
+from cherrypit._kernel.submodules import plugin_attributes
 
 __all__ = [
     "Dispatcher",
@@ -19,14 +27,12 @@ __all__ = [
     "PageHandler",
     "RoutesDispatcher",
     "VirtualHost",
+    "getargspec",
+    "punctuation_to_underscores",
     "test_callable_spec",
+    "validate_translator",
 ]
 
 
-def __getattr__(name: str) -> Any:
-    # XMLRPCDispatcher comes with the toolbox plugin's xmlrpc support.
-    if name.startswith("__"):
-        raise AttributeError(name)
-    from cherrypit._kernel.pluginmanager import compat_attribute
-
-    return compat_attribute(__name__, name)
+# XMLRPCDispatcher comes with the tools plugin's XML-RPC support.
+__getattr__ = plugin_attributes(__name__)

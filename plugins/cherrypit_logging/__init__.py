@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from cherrypit.process.wspbus import Bus
 
 __all__ = [
+    "cherrypit_compat_attribute",
     "cherrypit_engine_setup",
     "cherrypit_engine_teardown",
     "cherrypit_log_settings",
@@ -56,3 +57,11 @@ def cherrypit_engine_teardown(engine: Bus) -> None:
         engine.unsubscribe(channel, listener)
     LogManager.set_formatter_factory(None)
     settings.forget()
+
+
+@hookimpl
+def cherrypit_compat_attribute(module: str, name: str) -> Any:
+    """Back ``cherrypit.lib.logs.get_logger``."""
+    if module == "cherrypit.lib.logs" and name == "get_logger":
+        return get_logger
+    return None

@@ -60,10 +60,6 @@ def cherrypit_compat_attribute(module: str, name: str) -> Any:
             from cherrypit_server.server import Server
 
             return Server
-        if name == "ServerAdapter":
-            from cherrypit.process.servers import ServerAdapter
-
-            return ServerAdapter
     elif module == "cherrypit._cpwsgi_server" and name == "CPWSGIServer":
         from cherrypit_server.wsgi_server import CPWSGIServer
 

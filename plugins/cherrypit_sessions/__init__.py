@@ -57,7 +57,9 @@ def cherrypit_engine_teardown(engine: Bus) -> None:
 
 @hookimpl
 def cherrypit_compat_attribute(module: str, name: str) -> Any:
-    """Back ``cherrypit._cptools.SessionTool``."""
+    """Back ``cherrypit._cptools.SessionTool`` and ``cherrypit.lib.sessions``."""
     if module == "cherrypit._cptools" and name == "SessionTool":
         return api.SessionTool
+    if module == "cherrypit.lib.sessions":
+        return getattr(api, name, None)
     return None

@@ -11,7 +11,7 @@ path is kept inside its directory), :mod:`~cherrypit_static.ranges`,
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cherrypit import HandlerTool
 from cherrypit.plugin import hookimpl
@@ -20,7 +20,24 @@ from cherrypit_static import mime, respond, tools
 if TYPE_CHECKING:
     from cherrypit import Toolbox
 
-__all__ = ["cherrypit_register_tools", "cherrypit_section_markers", "mime", "respond", "tools"]
+__all__ = [
+    "cherrypit_compat_attribute",
+    "cherrypit_register_tools",
+    "cherrypit_section_markers",
+    "mime",
+    "respond",
+    "tools",
+]
+
+#: ``cherrypit.lib.static`` name -> the submodule that defines it.
+_LIB_STATIC = {
+    "mimetypes": mime,
+    "serve_download": respond,
+    "serve_file": respond,
+    "serve_fileobj": respond,
+    "staticdir": tools,
+    "staticfile": tools,
+}
 
 
 @hookimpl
@@ -34,3 +51,11 @@ def cherrypit_register_tools(toolbox: Toolbox) -> None:
 def cherrypit_section_markers() -> dict[str, str]:
     """``tools.staticdir.dir`` is resolved against the section that configures it."""
     return {"tools.staticdir.dir": "tools.staticdir.section"}
+
+
+@hookimpl
+def cherrypit_compat_attribute(module: str, name: str) -> Any:
+    """Back CherryPy's ``cherrypit.lib.static`` (``serve_file`` and friends)."""
+    if module == "cherrypit.lib.static" and name in _LIB_STATIC:
+        return getattr(_LIB_STATIC[name], name)
+    return None

@@ -61,8 +61,8 @@ def staticdir(
 ) -> bool:
     """Serve the file under ``dir`` that the rest of the URL after ``section`` names.
 
-    :param section: the config path the tool is configured on (set from the plugin's section marker as
-        ``tools.staticdir.section``; ``"global"`` means ``/``).
+    :param section: the config path the tool is configured on (``tools.staticdir.section``,
+        filled in through the plugin's section marker; ``"global"`` means ``/``).
     :param dir: the directory (``~`` expanded); relative to ``root`` if not absolute.
     :param root: the base of a relative ``dir``.
     :param match: a regular expression the request's ``path_info`` must contain.

@@ -149,15 +149,32 @@ _COMPAT_NAMES: dict[tuple[str, str], tuple[Any, str]] = {
     ("cherrypit._cptools", "SessionAuthTool"): (session_auth, "SessionAuthTool"),
     ("cherrypit._cptools", "CachingTool"): (caching, "CachingTool"),
     ("cherrypit._cptools", "XMLRPCController"): (xmlrpc, "XMLRPCController"),
+    # cherrypit._cpdispatch resolves its names through cherrypit.dispatch.
     ("cherrypit.dispatch", "XMLRPCDispatcher"): (xmlrpc, "XMLRPCDispatcher"),
-    ("cherrypit._cpdispatch", "XMLRPCDispatcher"): (xmlrpc, "XMLRPCDispatcher"),
+}
+
+#: Compat module -> the plugin module behind all of its names (``cherrypit.lib.<name>``;
+#: the compat module lists which names it has).
+_COMPAT_MODULES: dict[str, Any] = {
+    "cherrypit.lib.auth_basic": auth_basic,
+    "cherrypit.lib.auth_digest": auth_digest,
+    "cherrypit.lib.caching": caching,
+    "cherrypit.lib.cpstats": cpstats,
+    "cherrypit.lib.cptools": cptools,
+    "cherrypit.lib.encoding": encoding,
+    "cherrypit.lib.jsontools": jsontools,
+    "cherrypit.lib.xmlrpcutil": xmlrpc,
 }
 
 
 @hookimpl
 def cherrypit_compat_attribute(module: str, name: str) -> Any:
-    """Back CherryPy's ``_cptools.SessionAuthTool``/``CachingTool``/``XMLRPCController``
-    (and ``dispatch.XMLRPCDispatcher`` where the kernel asks for it)."""
+    """Back ``cherrypit.lib.<module>`` for the tool modules, CherryPy's
+    ``_cptools.SessionAuthTool``/``CachingTool``/``XMLRPCController`` and
+    ``dispatch.XMLRPCDispatcher``."""
+    source = _COMPAT_MODULES.get(module)
+    if source is not None:
+        return getattr(source, name, None)
     found = _COMPAT_NAMES.get((module, name))
     if found is None:
         return None

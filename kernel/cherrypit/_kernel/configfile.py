@@ -42,6 +42,22 @@ _UNARYOPS: dict[type[ast.unaryop], Callable[[Any], Any]] = {
 }
 
 
+def modules(modulePath: str) -> Any:  # CherryPy's parameter name, for keyword callers
+    """Import and return the module named ``modulePath`` (``lib.reprconf.modules``)."""
+    return importlib.import_module(modulePath)
+
+
+def attributes(full_attribute_name: str) -> Any:
+    """The object named by a dotted path such as ``"package.module.attr"``.
+
+    ``lib.reprconf.attributes``: the module part is imported first.
+    """
+    module_name, _, attr = full_attribute_name.rpartition(".")
+    if not module_name:
+        raise ImportError(f"{full_attribute_name!r} is not a dotted name")
+    return getattr(modules(module_name), attr)
+
+
 def _resolve_name(name: str) -> Any:
     """A bare name: a builtin, or an importable top-level module.
 
@@ -51,7 +67,7 @@ def _resolve_name(name: str) -> Any:
     if hasattr(builtins, name):
         return getattr(builtins, name)
     try:
-        return importlib.import_module(name)
+        return modules(name)
     except ImportError:
         if name == "cherrypy":
             return importlib.import_module("cherrypit")
@@ -135,9 +151,9 @@ def _evaluate(node: ast.AST) -> Any:
     raise ValueError(f"unsupported expression: {ast.dump(node)[:60]}")
 
 
-def unrepr(text: str) -> Any:
+def unrepr(s: str) -> Any:  # CherryPy's parameter name, for keyword callers
     """Evaluate one config value.  An empty value is ``None``."""
-    text = text.strip()
+    text = s.strip()
     if not text:
         return None
     tree = ast.parse(text, mode="eval")

@@ -34,11 +34,32 @@ __all__ = [
     "RoutesDispatcher",
     "VirtualHost",
     "expose",
+    "getargspec",
     "popargs",
     "test_callable_spec",
+    "validate_translator",
 ]
 
 _PUNCTUATION_TO_UNDERSCORE = str.maketrans(string.punctuation, "_" * len(string.punctuation))
+
+
+def validate_translator(t: object) -> None:
+    """Refuse a ``translate`` table that is not a dict (what ``str.maketrans`` returns).
+
+    :raises ValueError: otherwise; as in CherryPy, a bad table fails when the
+        dispatcher is made, not on the first request.
+    """
+    if not isinstance(t, dict):
+        raise ValueError("The translate argument must be a dict (see str.maketrans).")
+
+
+def getargspec(
+    callable: Callable[..., Any],
+) -> tuple[list[str], str | None, str | None, tuple[Any, ...] | None]:
+    """``(args, varargs, varkw, defaults)`` of ``callable``: the shape CherryPy's
+    dispatch module offers in place of the removed ``inspect.getargspec``."""
+    spec = inspect.getfullargspec(callable)
+    return spec.args, spec.varargs, spec.varkw, spec.defaults
 
 
 # --- exposing handlers -----------------------------------------------------------------
@@ -354,6 +375,7 @@ class Dispatcher(CycleDispatcher):
         dispatch_method_name: str | None = None,
         translate: dict[int, Any] = _PUNCTUATION_TO_UNDERSCORE,
     ) -> None:
+        validate_translator(translate)
         if dispatch_method_name:
             self.dispatch_method_name = dispatch_method_name
         self.translate = translate

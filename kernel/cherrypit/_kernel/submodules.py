@@ -10,16 +10,55 @@ each of its packages gives the same reach lazily: one rule for every package --
 A package opts in with::
 
     __getattr__, __dir__ = lazy_submodules(__name__, __path__, globals())
+
+Names that plugins provide (``cherrypit.server``, ``cherrypit.lib.static.serve_file``,
+``_cptools.SessionTool`` ...) have one route too: a compat module's ``__getattr__`` is
+made by :func:`plugin_attributes`, which asks the ``cherrypit_compat_attribute`` hook
+(:func:`cherrypit._kernel.pluginmanager.compat_attribute`).  No compat module looks a
+plugin up by itself, so a plugin that replaces a built-in one backs the same names.
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable, Iterable, MutableMapping
+from collections.abc import Callable, Collection, Iterable, MutableMapping
 from typing import Any
 
-__all__ = ["lazy_submodules", "submodule_names"]
+# The module, not its names: the plugin manager is imported by the site, and compat
+# modules may be imported while that is still going on.
+from cherrypit._kernel import pluginmanager
+
+__all__ = ["lazy_submodules", "plugin_attributes", "submodule_names"]
+
+
+def plugin_attributes(
+    module: str, names: Collection[str] | None = None, provider: str | None = None
+) -> Callable[[str], Any]:
+    """A module ``__getattr__`` for ``module`` that resolves names through the plugins.
+
+    :param names: the names plugins provide there (the module's documented ones); any
+        other name is an :class:`AttributeError` at once, without loading plugins.
+        ``None`` passes every name that is not a dunder on to the plugins.
+    :param provider: the plugin that usually provides them, named when none does (the
+        error then says which plugin is missing, not only that something is).
+    """
+
+    def __getattr__(name: str) -> Any:
+        if name.startswith("__") or (names is not None and name not in names):
+            raise AttributeError(f"module {module!r} has no attribute {name!r}")
+        try:
+            return pluginmanager.compat_attribute(module, name)
+        except AttributeError as exc:
+            if provider is None:
+                raise
+            raise AttributeError(
+                f"module {module!r} has no attribute {name!r} (plugin {provider!r} is not "
+                "installed or is disabled; see `cherrypit plugins`)"
+            ) from exc
+
+    return __getattr__
+
 
 #: Never reached by attribute: running ``__main__`` is a program start, not an import.
 _NOT_ATTRIBUTES = frozenset({"__main__"})

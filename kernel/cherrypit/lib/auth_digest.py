@@ -7,9 +7,9 @@ import the plugin); they are missing if the ``tools`` plugin is disabled.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from cherrypit._kernel.pluginmanager import plugin_module
+from cherrypit._kernel.submodules import plugin_attributes
 
 if TYPE_CHECKING:
     from cherrypit_tools.auth_digest import DEFAULT_CHARSET as DEFAULT_CHARSET
@@ -55,10 +55,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in __all__:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(plugin_module("tools").auth_digest, name)
+__getattr__ = plugin_attributes(__name__, __all__, provider="tools")
 
 
 def __dir__() -> list[str]:

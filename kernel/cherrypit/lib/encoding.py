@@ -6,11 +6,11 @@ import the plugin); they are missing if the ``tools`` plugin is disabled.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 # The kernel's, not the plugin's: available even with the plugin disabled.
 from cherrypit._cpcompat import text_or_bytes as text_or_bytes
-from cherrypit._kernel.pluginmanager import plugin_module
+from cherrypit._kernel.submodules import plugin_attributes
 
 if TYPE_CHECKING:
     from cherrypit_tools.encoding import ResponseEncoder as ResponseEncoder
@@ -32,10 +32,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in __all__:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(plugin_module("tools").encoding, name)
+__getattr__ = plugin_attributes(__name__, __all__, provider="tools")
 
 
 def __dir__() -> list[str]:

@@ -9,9 +9,9 @@ This module is cherrypit's own: CherryPy has no such path.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from cherrypit._kernel.pluginmanager import plugin_module
+from cherrypit._kernel.submodules import plugin_attributes
 
 if TYPE_CHECKING:
     from cherrypit_logging import get_logger as get_logger
@@ -19,10 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["get_logger"]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in __all__:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(plugin_module("logging"), name)
+__getattr__ = plugin_attributes(__name__, __all__, provider="logging")
 
 
 def __dir__() -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
-from cherrypit._kernel.pluginmanager import plugin_module
+from cherrypit._kernel.submodules import plugin_attributes
 
 if TYPE_CHECKING:
     from cherrypit_sessions.api import FileSession as FileSession
@@ -47,7 +47,7 @@ def _memcached_session() -> type:
     cached = globals().get("_MemcachedSession")
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    base: type = plugin_module("sessions").api.Session
+    base: type = _plugin_attribute("Session")
 
     def refuse(*args: Any, **kwargs: Any) -> None:
         raise ImportError(
@@ -75,12 +75,13 @@ def _memcached_session() -> type:
     return cls
 
 
+_plugin_attribute = plugin_attributes(__name__, __all__, provider="sessions")
+
+
 def __getattr__(name: str) -> Any:
-    if name not in __all__:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     if name == "MemcachedSession":
         return _memcached_session()
-    return getattr(plugin_module("sessions").api, name)
+    return _plugin_attribute(name)
 
 
 def __dir__() -> list[str]:

@@ -7,9 +7,9 @@ the standard library module, with the types CherryPy adds to it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from cherrypit._kernel.pluginmanager import plugin_module
+from cherrypit._kernel.submodules import plugin_attributes
 
 if TYPE_CHECKING:
     from cherrypit_static.mime import mimetypes as mimetypes
@@ -19,24 +19,10 @@ if TYPE_CHECKING:
     from cherrypit_static.tools import staticdir as staticdir
     from cherrypit_static.tools import staticfile as staticfile
 
-#: Public name → the plugin submodule that defines it.
-_SOURCES = {
-    "mimetypes": "mime",
-    "serve_download": "respond",
-    "serve_file": "respond",
-    "serve_fileobj": "respond",
-    "staticdir": "tools",
-    "staticfile": "tools",
-}
-
 __all__ = ["mimetypes", "serve_download", "serve_file", "serve_fileobj", "staticdir", "staticfile"]
 
 
-def __getattr__(name: str) -> Any:
-    source = _SOURCES.get(name)
-    if source is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(getattr(plugin_module("static"), source), name)
+__getattr__ = plugin_attributes(__name__, __all__, provider="static")
 
 
 def __dir__() -> list[str]:

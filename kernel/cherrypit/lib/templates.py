@@ -8,9 +8,9 @@ the ``templates`` plugin is disabled.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from cherrypit._kernel.pluginmanager import plugin_module
+from cherrypit._kernel.submodules import plugin_attributes
 
 if TYPE_CHECKING:
     from cherrypit_templates import TemplateEngine as TemplateEngine
@@ -22,10 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["TemplateEngine", "TemplateError", "TemplateNotFound", "register_engine", "render"]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in __all__:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(plugin_module("templates"), name)
+__getattr__ = plugin_attributes(__name__, __all__, provider="templates")
 
 
 def __dir__() -> list[str]:

@@ -18,6 +18,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from cherrypit._cpcompat import text_or_bytes as text_or_bytes
+from cherrypit._kernel.submodules import plugin_attributes
 from cherrypit.process.wspbus import Bus, states
 
 if TYPE_CHECKING:
@@ -634,10 +635,5 @@ class ThreadManager(SimplePlugin):
     graceful = stop
 
 
-def __getattr__(name: str) -> Any:
-    # Autoreloader belongs to the autoreload plugin; the kernel must not import it.
-    if name == "Autoreloader":
-        from cherrypit._kernel.pluginmanager import compat_attribute
-
-        return compat_attribute(__name__, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# Autoreloader belongs to the autoreload plugin; the kernel must not import it.
+__getattr__ = plugin_attributes(__name__, ("Autoreloader",))
