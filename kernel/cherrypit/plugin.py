@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from cherrypit._kernel import pluginmanager as _pluginmanager
 from cherrypit._kernel import serving as _serving
 from cherrypit._kernel.config import suggest
 from cherrypit._kernel.dispatch import Dispatcher
@@ -48,8 +49,20 @@ from cherrypit.process.plugins import BackgroundTask, Monitor, SimplePlugin
 HOOK_POINTS: tuple[str, ...] = POINTS
 
 if TYPE_CHECKING:
+    import pluggy
+
     from cherrypit._kernel.request import Request, Response
     from cherrypit._kernel.serving import Serving
+
+
+def plugin_manager() -> pluggy.PluginManager:
+    """The default site's pluggy manager (for tracing, monitoring or introspection).
+
+    Register and disable plugins with :func:`register` and :func:`disable`, which also
+    rewire what the plugins contribute; this object is for looking, e.g.
+    ``plugin_manager().add_hookcall_monitoring(before, after)``.
+    """
+    return _pluginmanager.host().pm
 
 
 def current_request() -> Request:
@@ -107,6 +120,7 @@ __all__ = [
     "hookimpl",
     "hookspec",
     "is_trusted",
+    "plugin_manager",
     "plugin_module",
     "register",
     "resolve_callable",

@@ -10,21 +10,17 @@ response streams) and closed, lock released, at ``on_end_request`` (90).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from typing import Any
 
 from cherrypit import Tool
 from cherrypit.lib import is_iterator
-from cherrypit.plugin import current
+from cherrypit.plugin import Attachment, current
 from cherrypit_sessions import storages
 from cherrypit_sessions.base import Session
 from cherrypit_sessions.cookies import set_response_cookie
 from cherrypit_sessions.settings import SessionSettings, build
 
 __all__ = ["SessionTool", "close", "init", "open_session", "save"]
-
-Attachment = tuple[str, Callable[..., Any], int, dict[str, Any]]
-
 
 def _set_cookie(settings: SessionSettings) -> None:
     c = settings.cookie
@@ -147,17 +143,15 @@ class SessionTool(Tool):
     def __init__(self) -> None:
         super().__init__("before_request_body", init)
 
-    def _attachments(self, conf: dict[str, Any]) -> list[Attachment]:
-        conf = dict(conf)
-        priority = self._hook_priority(conf)
-        settings = build(conf)
-        planned: list[Attachment] = [(self._point, open_session, priority, {"settings": settings})]
-        if settings.locking == "implicit":
-            planned.append(("before_handler", _lock, 50, {}))
-        elif settings.locking == "early":
-            planned.append(("before_request_body", _lock, 60, {}))
-        planned.append(("before_finalize", save, 50, {}))
-        planned.append(("on_end_request", close, 90, {}))
+    def hooks_for(self, settings: dict[str, Any], priority: int) -> list[Attachment]:
+        built = build(settings)
+        planned = [Attachment(self._point, open_session, priority, {"settings": built})]
+        if built.locking == "implicit":
+            planned.append(Attachment("before_handler", _lock, 50))
+        elif built.locking == "early":
+            planned.append(Attachment("before_request_body", _lock, 60))
+        planned.append(Attachment("before_finalize", save, 50))
+        planned.append(Attachment("on_end_request", close, 90))
         return planned
 
     def regenerate(self) -> None:

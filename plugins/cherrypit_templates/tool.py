@@ -65,15 +65,13 @@ class TemplateTool(Tool):
             args = ()
         return super().__call__(*args, **kwargs)
 
-    def _attachments(self, conf: dict[str, Any]) -> list[Attachment]:
-        conf = dict(conf)
-        priority = self._hook_priority(conf)
-        renderer = Renderer(conf)
+    def hooks_for(self, settings: dict[str, Any], priority: int) -> list[Attachment]:
+        renderer = Renderer(settings)
 
         def wrap_handler() -> None:
             _wrap_current_handler(renderer)
 
-        return [(self._point, wrap_handler, priority, {})]
+        return [Attachment(self._point, wrap_handler, priority)]
 
 
 def _wrap_current_handler(renderer: Renderer) -> None:

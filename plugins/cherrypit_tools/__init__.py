@@ -45,6 +45,7 @@ __all__ = [
     "auth_digest",
     "caching",
     "cherrypit_compat_attribute",
+    "cherrypit_config_defaults",
     "cherrypit_engine_setup",
     "cherrypit_engine_teardown",
     "cherrypit_register_tools",
@@ -65,6 +66,11 @@ def _compress_level(value: Any) -> None:
         raise ValueError(f"expected a zlib level, an int from 0 to 9, got {value!r}")
 
 
+def _address_list(value: Any) -> None:
+    if not isinstance(value, (tuple, list, set, frozenset)):
+        raise TypeError(f"expected a list of addresses or networks, got {value!r}")
+
+
 def _attributes(cls: type) -> list[str]:
     return [n for n in dir(cls) if not n.startswith("_") and not callable(getattr(cls, n))]
 
@@ -82,6 +88,18 @@ def cherrypit_settings() -> Mapping[str, Settings]:
             [*_attributes(cache_store.MemoryCache), "cache_class"], unknown=WARN
         ),
         "tools.encode": Settings(encoding.ENCODE_SETTINGS, unknown=WARN),
+        "tools.proxy": Settings({"trusted": _address_list}, unknown=REFUSE),
+    }
+
+
+@hookimpl
+def cherrypit_config_defaults() -> Mapping[str, Any]:
+    """CherryPy's tools that are on everywhere unless config switches them off."""
+    return {
+        "tools.log_tracebacks.on": True,
+        "tools.log_headers.on": True,
+        "tools.trailing_slash.on": True,
+        "tools.encode.on": True,
     }
 
 

@@ -558,9 +558,8 @@ class DigestTool(Tool):
     def __init__(self) -> None:
         super().__init__("before_handler", digest_auth, priority=1)
 
-    def _attachments(self, conf: dict[str, Any]) -> list[Attachment]:
-        attachments = super()._attachments(conf)
-        settings = attachments[0][3]
+    def hooks_for(self, settings: dict[str, Any], priority: int) -> list[Attachment]:
+        attachments = super().hooks_for(settings, priority)
         algorithms = settings.get("algorithms", ("MD5",))
         if isinstance(algorithms, str):
             algorithms = (algorithms,)

@@ -322,9 +322,8 @@ class CachingTool(Tool):
         if CACHE_CLAIM in request.stash:
             request.hooks.attach("on_end_request", release_claim, failsafe=True)
 
-    def _attachments(self, conf: dict[str, Any]) -> list[Attachment]:
-        conf = dict(conf)
-        priority = self._hook_priority(conf)
+    def hooks_for(self, settings: dict[str, Any], priority: int) -> list[Attachment]:
+        conf = settings
         kwargs = {
             "invalid_methods": tuple(conf.pop("invalid_methods", _DEFAULT_INVALID_METHODS)),
             "strict": bool(conf.pop("strict", True)),
@@ -334,7 +333,7 @@ class CachingTool(Tool):
         # Other names become attributes of the cache, as in CherryPy (the start-up
         # check warns about the ones MemoryCache does not know).
         kwargs["cache"] = registry.cache_for(cache_class, conf)
-        return [(self._point, self._wrapper, priority, kwargs)]
+        return [Attachment(self._point, self._wrapper, priority, kwargs)]
 
 
 # -------------------------------------------------------------------------- expires

@@ -175,15 +175,10 @@ class CorsTool(Tool):
     def __init__(self) -> None:
         super().__init__("on_start_resource", CorsPolicy, priority=5)
 
-    def _attachments(self, conf: dict[str, Any]) -> list[Attachment]:
-        conf = dict(conf)
-        priority = self._hook_priority(conf)
-        try:
-            policy = CorsPolicy(**conf)
-        except TypeError as exc:
-            raise ConfigError(f"tools.cors: {exc}") from exc
+    def hooks_for(self, settings: dict[str, Any], priority: int) -> list[Attachment]:
+        policy = CorsPolicy(**settings)
         return [
-            (self._point, policy.start, priority, {}),
-            ("before_finalize", policy.finish, 50, {}),
-            ("after_error_response", policy.finish, 50, {}),
+            Attachment(self._point, policy.start, priority),
+            Attachment("before_finalize", policy.finish, 50),
+            Attachment("after_error_response", policy.finish, 50),
         ]

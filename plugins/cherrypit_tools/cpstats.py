@@ -260,12 +260,10 @@ class StatsTool(Tool):
     def record_stop(self, **kwargs: Any) -> None:
         record_stop(**kwargs)
 
-    def _attachments(self, conf: dict[str, Any]) -> list[Attachment]:
-        conf = dict(conf)
-        priority = self._hook_priority(conf)
+    def hooks_for(self, settings: dict[str, Any], priority: int) -> list[Attachment]:
         return [
-            ("on_start_resource", record_start, 0, {}),
-            (self._point, record_stop, priority, conf),
+            Attachment("on_start_resource", record_start, 0),
+            Attachment(self._point, record_stop, priority, settings),
         ]
 
 

@@ -496,12 +496,10 @@ class AutovaryTool(Tool):
     def __init__(self) -> None:
         super().__init__("on_start_resource", autovary, priority=0)
 
-    def _attachments(self, conf: dict[str, Any]) -> list[Attachment]:
-        conf = dict(conf)
-        priority = self._hook_priority(conf)
+    def hooks_for(self, settings: dict[str, Any], priority: int) -> list[Attachment]:
         return [
-            (self._point, _start_monitoring, priority, conf),
-            ("before_finalize", _set_vary, 95, dict(conf)),
+            Attachment(self._point, _start_monitoring, priority, settings),
+            Attachment("before_finalize", _set_vary, 95, settings),
         ]
 
 

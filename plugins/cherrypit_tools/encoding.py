@@ -464,12 +464,10 @@ class EncodeTool(Tool):
     def __init__(self) -> None:
         super().__init__("before_handler", ResponseEncoder, priority=70)
 
-    def _attachments(self, conf: dict[str, Any]) -> list[Attachment]:
-        conf = dict(conf)
-        priority = self._hook_priority(conf)
+    def hooks_for(self, settings: dict[str, Any], priority: int) -> list[Attachment]:
         # Unknown names become attributes of the encoder, as in CherryPy (the start-up
         # check warns about them).
-        return [(self._point, _EncoderInstaller(conf), priority, {})]
+        return [Attachment(self._point, _EncoderInstaller(settings), priority)]
 
 
 # ----------------------------------------------------------------------------- gzip

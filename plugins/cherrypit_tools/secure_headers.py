@@ -95,14 +95,9 @@ class SecureHeadersTool(Tool):
     def __init__(self) -> None:
         super().__init__("before_finalize", SecureHeaders, priority=90)
 
-    def _attachments(self, conf: dict[str, Any]) -> list[Attachment]:
-        conf = dict(conf)
-        priority = self._hook_priority(conf)
-        try:
-            policy = SecureHeaders(**conf)
-        except TypeError as exc:
-            raise ConfigError(f"tools.secure_headers: {exc}") from exc
+    def hooks_for(self, settings: dict[str, Any], priority: int) -> list[Attachment]:
+        policy = SecureHeaders(**settings)
         return [
-            (self._point, policy.apply, priority, {}),
-            ("after_error_response", policy.apply, 50, {}),
+            Attachment(self._point, policy.apply, priority),
+            Attachment("after_error_response", policy.apply, 50),
         ]

@@ -28,7 +28,7 @@ import urllib.parse
 from typing import Any
 
 from cherrypit import HTTPError, HTTPRedirect, log, url
-from cherrypit.plugin import HandlerTool, current
+from cherrypit.plugin import Attachment, HandlerTool, current
 
 __all__ = ["SessionAuth", "SessionAuthTool", "is_local_url", "session_auth"]
 
@@ -234,9 +234,7 @@ class SessionAuthTool(HandlerTool):
         if auth.run():
             current().request.handler = None
 
-    def _attachments(self, conf: dict[str, Any]) -> list[tuple[str, Any, int, dict[str, Any]]]:
+    def hooks_for(self, settings: dict[str, Any], priority: int) -> list[Attachment]:
         if self.callable is not session_auth:
-            return super()._attachments(conf)
-        conf = dict(conf)
-        priority = self._hook_priority(conf)
-        return [(self._point, self._run, priority, {"auth": _configured(conf)})]
+            return super().hooks_for(settings, priority)
+        return [Attachment(self._point, self._run, priority, {"auth": _configured(settings)})]

@@ -11,7 +11,9 @@ import pytest
 
 import cherrypit
 from cherrypit import ConfigError
-from cherrypit.testing import Client, config_warnings, mount_and_client
+from cherrypit._kernel import site
+from cherrypit.plugin import hookimpl
+from cherrypit.testing import Client, config_warnings, mount_and_client, site_context
 
 
 def show(*keys: str) -> Any:
@@ -79,11 +81,44 @@ def test_missing_config_file_is_config_error(tmp_path: Path) -> None:
         cherrypit.config.update(str(tmp_path / "missing.conf"))
 
 
+class DefaultsPlugin:
+    """A stub plugin that sets config keys by default, as the toolbox does."""
+
+    @hookimpl
+    def cherrypit_config_defaults(self) -> dict[str, Any]:
+        return {"myplugin.level": 3, "myplugin.mode": "fast"}
+
+
 def test_reset_restores_defaults() -> None:
-    cherrypit.config.update({"myapp.a": 1})
-    cherrypit.config.reset()
-    assert "myapp.a" not in cherrypit.config
-    assert cherrypit.config["tools.encode.on"] is True
+    with site_context(autoload=False, plugins=[("defaults", DefaultsPlugin())]):
+        site.default.plugins.ensure_loaded()
+        cherrypit.config.update({"myapp.a": 1, "myplugin.level": 5})
+        assert cherrypit.config["myplugin.level"] == 5
+        cherrypit.config.reset()
+        assert "myapp.a" not in cherrypit.config
+        assert cherrypit.config["myplugin.level"] == 3
+
+
+def test_plugin_defaults_leave_with_their_plugin() -> None:
+    with site_context(autoload=False, plugins=[("defaults", DefaultsPlugin())]):
+        cherrypit.config.update({"myplugin.level": 5})
+        site.default.plugins.ensure_loaded()
+        # A key config set keeps its value; the others are the plugin's.
+        assert (cherrypit.config["myplugin.level"], cherrypit.config["myplugin.mode"]) == (
+            5,
+            "fast",
+        )
+        cherrypit.config.update({"plugins.disable": ["defaults"]})
+        assert "myplugin.mode" not in cherrypit.config
+        assert cherrypit.config["myplugin.level"] == 5
+
+
+def test_zero_plugins_means_no_default_tools() -> None:
+    # The kernel switches no tool on by itself: CherryPy's four default tools are the
+    # toolbox plugin's (cherrypit_config_defaults), so the bare kernel serves without.
+    assert not any(k.startswith("tools.") for k in cherrypit.config)
+    cherrypit.tree.mount(show("tools.encode.on"))
+    assert Client().get("/").text == "None"
 
 
 def test_custom_namespaces_are_application_settings() -> None:

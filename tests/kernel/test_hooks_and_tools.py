@@ -9,6 +9,7 @@ import pytest
 
 import cherrypit
 from cherrypit._kernel.hooks import POINTS, Hook, HookMap, run_hooks
+from cherrypit.plugin import Attachment
 from cherrypit.testing import Client
 
 # --- Hook and HookMap -----------------------------------------------------------------
@@ -443,9 +444,76 @@ def test_tool_merged_args_inside_a_request() -> None:
     assert seen == {"hook kwargs": {"a": "b"}, "merged": {"a": "b", "extra": 1}}
 
 
-def test_default_on_tools_whose_plugin_is_missing_are_skipped() -> None:
-    # tools.encode.on and friends are True by default; without plugins they are ignored
-    assert cherrypit.config["tools.encode.on"] is True
+class Banner:
+    """A policy object built once per config, as a tool's hooks_for builds it."""
+
+    built: list[dict[str, Any]] = []
+
+    def __init__(self, text: str, header: str = "X-Banner") -> None:
+        self.text, self.header = text, header
+        Banner.built.append({"text": text, "header": header})
+
+    def start(self) -> None:
+        cherrypit.response.headers[self.header] = self.text
+
+    def finish(self) -> None:
+        cherrypit.response.headers[self.header + "-End"] = self.text
+
+
+class BannerTool(cherrypit.Tool):
+    def __init__(self) -> None:
+        super().__init__("on_start_resource", Banner, priority=5)
+
+    def hooks_for(self, settings: dict[str, Any], priority: int) -> list[Attachment]:
+        banner = Banner(**settings)
+        return [
+            Attachment(self._point, banner.start, priority),
+            Attachment("before_finalize", banner.finish),
+        ]
+
+
+def test_tool_extension_point_builds_once_per_config() -> None:
+    Banner.built.clear()
+    cherrypit.tools.banner = BannerTool()
+
+    class R:
+        @cherrypit.expose
+        def index(self) -> str:
+            return "i"
+
+    conf = {"/": {"tools.banner.on": True, "tools.banner.text": "hi", "tools.banner.priority": 7}}
+    cherrypit.tree.mount(R(), "", conf)
+    # The start-up check builds the hooks once (so bad settings fail at mount) ...
+    assert Banner.built == [{"text": "hi", "header": "X-Banner"}]
+    client = Client()
+    for _ in range(3):
+        response = client.get("/")
+        assert response.headers["x-banner"] == "hi"
+        assert response.headers["x-banner-end"] == "hi"
+    # ... and the plan once more for the path, never per request; on and priority
+    # never reach the tool's settings.
+    assert Banner.built == [{"text": "hi", "header": "X-Banner"}] * 2
+
+
+def test_tool_extension_point_reports_type_errors_as_config_errors() -> None:
+    cherrypit.tools.banner = BannerTool()
+
+    class R:
+        @cherrypit.expose
+        def index(self) -> str:
+            return "i"
+
+    # Refused when mounted, naming the section and the tool, never a 500 later.
+    conf = {"/": {"tools.banner.on": True, "tools.banner.txt": "typo"}}
+    with pytest.raises(cherrypit.ConfigError, match=r"^\[/\] tools\.banner: .*'txt'"):
+        cherrypit.tree.mount(R(), "", conf)
+    assert "" not in cherrypit.tree.apps
+
+
+def test_a_tool_switched_on_without_its_plugin_is_refused() -> None:
+    # The bare kernel switches no tool on by itself; one switched on by config that
+    # no plugin provides is named.
+    assert "tools.encode.on" not in cherrypit.config
 
     class R:
         @cherrypit.expose
@@ -454,6 +522,9 @@ def test_default_on_tools_whose_plugin_is_missing_are_skipped() -> None:
 
     cherrypit.tree.mount(R())
     assert Client().get("/").text == "served"
+    with pytest.raises(cherrypit.ConfigError, match=r"tools\.encode\.on: no tool named"):
+        cherrypit.tree.mount(R(), "/x", {"/": {"tools.encode.on": True}})
+        Client().get("/x/")
 
 
 def test_tool_turned_on_whose_callable_rejects_the_settings_is_refused_at_mount() -> None:

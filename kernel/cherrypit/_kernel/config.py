@@ -87,7 +87,6 @@ _KEY_TYPES: dict[str, tuple[type, ...]] = {
     "request.uri_encoding": (str,),
     "request.max_path_segments": (int,),
     "request.trusted_proxies": (tuple, list, set, frozenset),
-    "tools.proxy.trusted": (tuple, list, set, frozenset),
     "response.stream": _BOOL,
     "response.timeout": (int, float),
     "checker.on": _BOOL,
@@ -209,12 +208,9 @@ class Config(dict[str, Any]):
     through their handlers, then everything is stored.
     """
 
-    defaults: dict[str, Any] = {
-        "tools.log_tracebacks.on": True,
-        "tools.log_headers.on": True,
-        "tools.trailing_slash.on": True,
-        "tools.encode.on": True,
-    }
+    #: Keys every config starts with (CherryPy's place for them; applied over the
+    #: plugins' ``cherrypit_config_defaults``, so an edit here wins).
+    defaults: dict[str, Any] = {}
     environments = environments
     #: Class-level default (CherryPy keeps one on the class); each config has its own.
     namespaces: NamespaceSet = NamespaceSet()
@@ -235,6 +231,8 @@ class Config(dict[str, Any]):
         self.version = 0
         #: Files read by update(), for the autoreloader to watch.
         self.files: list[str] = []
+        #: The keys plugins set by default (see :meth:`set_plugin_defaults`).
+        self.plugin_defaults: dict[str, Any] = {}
         self.reset()
         if file is not None:
             self.update(file)
@@ -244,8 +242,33 @@ class Config(dict[str, Any]):
     def reset(self) -> None:
         """Return to the default settings (plugin namespaces stay registered)."""
         dict.clear(self)
-        dict.update(self, self.defaults)
+        dict.update(self, self.default_settings())
         self.version += 1
+
+    def default_settings(self) -> dict[str, Any]:
+        """The keys a reset config holds: the plugins' defaults, then :attr:`defaults`."""
+        return {**self.plugin_defaults, **self.defaults}
+
+    def set_plugin_defaults(self, defaults: Mapping[str, Any]) -> None:
+        """Replace the keys plugins set by default (``cherrypit_config_defaults``).
+
+        A key still holding the previous default follows the change (it is removed
+        when no plugin sets it any more); a key that config set keeps its value.
+        """
+        old = self.plugin_defaults
+        for key, value in old.items():
+            if key not in defaults and key not in self.defaults and self._holds(key, value):
+                dict.__delitem__(self, key)
+        for key, value in defaults.items():
+            if key in self.defaults:
+                continue
+            if key not in self or (key in old and self._holds(key, old[key])):
+                dict.__setitem__(self, key, value)
+        self.plugin_defaults = dict(defaults)
+        self.version += 1
+
+    def _holds(self, key: str, value: Any) -> bool:
+        return key in self and bool(dict.__getitem__(self, key) == value)
 
     # Every way of changing the dict bumps ``version`` (request plans see the change);
     # setting a key applies it like ``update`` does (CherryPy: ``config[k] = v``).

@@ -63,8 +63,7 @@ def tool_settings(name: str, tool: Tool, declared: Mapping[str, Settings]) -> Se
         return Settings(merged, unknown=own.unknown, check=own.check, what=own.what)
     # A plain function tool passes its settings as arguments: an unknown one is a
     # TypeError on every request.  Anything else may read its settings any way.
-    attachments = getattr(type(tool), "_attachments", None)
-    plain = attachments in (Tool._attachments, HandlerTool._attachments)
+    plain = getattr(type(tool), "hooks_for", None) in _PLAIN_HOOKS_FOR
     plain = plain and getattr(type(tool), "_setup", None) is Tool._setup
     return Settings(names, unknown=REFUSE if plain and not var_kw else "allow")
 
@@ -207,18 +206,32 @@ class _Checker:
             if not value or "." in tool_name:
                 continue
             settings = self._tool(tool_name)
-            if settings is None or settings.check is None:
+            if settings is None:
                 continue
             prefix = f"tools.{tool_name}."
             merged = {k[len(prefix) :]: v for k, v in base.items() if k.startswith(prefix)}
             merged.update((k[len(prefix) :], v) for k, v in conf.items() if k.startswith(prefix))
-            merged.pop("on", None)
-            merged.pop("priority", None)
             try:
-                for warning in settings.check(merged) or ():
-                    self.findings.warnings.append(f"{where}{warning}")
+                self._build_hooks(tool_name, merged)
+                if settings.check is not None:
+                    checked = {k: v for k, v in merged.items() if k not in ("on", "priority")}
+                    for warning in settings.check(checked) or ():
+                        self.findings.warnings.append(f"{where}{warning}")
             except ConfigError as exc:
                 self.findings.errors.append(f"{where}{exc}")
+
+    def _build_hooks(self, tool_name: str, merged: dict[str, Any]) -> None:
+        """Let a tool with its own :meth:`Tool.hooks_for` refuse its settings now.
+
+        The request plan would call it with the same settings when the path is first
+        served; calling it here turns its ``ConfigError`` into a start-up error.
+        """
+        tool = self.site.toolbox.get(tool_name)
+        if isinstance(tool, Tool) and type(tool).hooks_for not in _PLAIN_HOOKS_FOR:
+            tool._attachments(merged)
+
+
+_PLAIN_HOOKS_FOR = (Tool.hooks_for, HandlerTool.hooks_for)
 
 
 def _reachable(root: Any) -> Iterator[tuple[str, Any, Mapping[str, Any]]]:
@@ -275,7 +288,8 @@ def check_site(site: Any, apps: list[Any] | None = None) -> Findings:
     """
     checker = _Checker(site)
     if apps is None:
-        site_conf = {k: v for k, v in site.config.items() if k not in site.config.defaults}
+        defaults = site.config.default_settings()
+        site_conf = {k: v for k, v in site.config.items() if k not in defaults}
         checker.source("", site_conf, {})
         apps = list(site.tree.apps.values())
     for app in apps:

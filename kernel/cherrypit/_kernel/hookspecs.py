@@ -199,3 +199,15 @@ def cherrypit_pre_dispatch(
     Called when the application serves its first request and again after a config
     change, never once per request: a plugin that returns ``None`` costs nothing.
     """
+
+
+@hookspec
+def cherrypit_config_defaults() -> Mapping[str, Any]:  # type: ignore[empty-body]
+    """Site-config keys this plugin sets before any config is read.
+
+    :return: key → value, e.g. ``{"tools.encode.on": True}`` (the toolbox switches on
+        CherryPy's four default tools this way).  A key set by config keeps the
+        config's value; a key still at its default goes away with the plugin when
+        the plugin is disabled.  Two plugins returning one key is a start-up error
+        naming both.
+    """

@@ -15,7 +15,6 @@ from collections.abc import Callable, Collection, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from cherrypit._kernel.config import Config
 from cherrypit._kernel.errors import ConfigError
 from cherrypit._kernel.hooks import POINTS, Hook, HookMap
 from cherrypit._kernel.tools import ErrorTool, Tool, Toolbox, setup_is_plannable
@@ -114,8 +113,6 @@ class Plan:
                     continue
                 tool = box.get(tool_name)
                 if tool is None:
-                    if Config.defaults.get(f"{ns}.{tool_name}.on") is True:
-                        continue  # a default-on tool whose plugin is disabled
                     raise ConfigError(
                         f"{ns}.{tool_name}.on: no tool named {tool_name!r} (is the plugin "
                         "that provides it installed and enabled?)"

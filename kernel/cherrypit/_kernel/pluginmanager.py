@@ -279,6 +279,7 @@ class PluginHost:
         """Tear every plugin down (a site being replaced)."""
         with self.lock:
             self._teardown(list(self.pm.get_plugins()))
+            self.site.config.set_plugin_defaults({})
 
     # --- wiring -----------------------------------------------------------------------
 
@@ -309,6 +310,9 @@ class PluginHost:
             site.plugin_app_namespaces[ns] = handler
         for marker, section_key in self._collect("cherrypit_section_markers", "section marker"):
             site.section_markers[marker] = section_key
+        site.config.set_plugin_defaults(
+            dict(self._collect("cherrypit_config_defaults", "config default"))
+        )
 
         if not self.engine_set_up:
             self.engine_set_up = True

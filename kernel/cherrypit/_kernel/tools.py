@@ -3,8 +3,11 @@
 A tool is switched on per path (``tools.<name>.on = True`` in config, or the decorator
 ``@cherrypit.tools.<name>(**kwargs)`` on a handler).  The kernel turns the tools that
 are on for a config into hook attachments *once*, when that config is first seen
-(:meth:`Tool._attachments`); only tools that override CherryPy's ``_setup`` run code
-per request.
+(:meth:`Tool.hooks_for`, the extension point a tool class overrides); only tools that
+override CherryPy's ``_setup`` run code per request.
+
+Hook callbacks receive only their settings (CherryPy's calling convention), so the
+few places here that act on "the request" read it through :func:`serving.ambient`.
 
 The toolbox (``cherrypit.tools``) is filled by plugins through the
 ``cherrypit_register_tools`` hook, lazily: the first attribute access that misses
@@ -15,13 +18,27 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from cherrypit._kernel import serving
+from cherrypit._kernel.errors import ConfigError, NotFound
 
-#: One hook a tool attaches: ``(point, callback, priority, keyword arguments)``.
-Attachment = tuple[str, Callable[..., Any], int, dict[str, Any]]
+_NO_KWARGS: Mapping[str, Any] = MappingProxyType({})
+
+
+class Attachment(NamedTuple):
+    """One hook a tool attaches where it is on (see :meth:`Tool.hooks_for`)."""
+
+    #: The hook point (``before_handler`` …).
+    point: str
+    #: Called at that point with :attr:`kwargs` as keyword arguments.
+    callback: Callable[..., Any]
+    #: Lower runs first among the callbacks of one point.
+    priority: int = 50
+    #: The keyword arguments, bound once when the plan is built.
+    kwargs: Mapping[str, Any] = _NO_KWARGS
 
 
 def _tool_args(callable_: Callable[..., Any]) -> set[str]:
@@ -81,7 +98,7 @@ class Tool:
         Config wins over ``d`` (CherryPy's order): a path's config overrides the
         arguments a handler tool was built with.
         """
-        request = serving.current().request
+        request = serving.ambient().request
         toolmaps = getattr(request, "toolmaps", {})
         conf = dict(d) if d else {}
         conf.update(toolmaps.get(self.namespace, {}).get(self._name, {}))
@@ -108,21 +125,39 @@ class Tool:
 
     # -- attachment ---------------------------------------------------------------
 
-    def _hook_priority(self, conf: dict[str, Any]) -> int:
-        p = conf.pop("priority", None)
-        if p is None:
-            p = getattr(self.callable, "priority", self._priority)
-        return int(p)
+    def hooks_for(self, settings: dict[str, Any], priority: int) -> list[Attachment]:
+        """The hooks to attach wherever this tool is on with ``settings``.
 
-    def _attachments(self, conf: dict[str, Any]) -> list[Attachment]:
-        """(point, callback, priority, kwargs) to attach when the tool is on with ``conf``."""
-        conf = dict(conf)
-        priority = self._hook_priority(conf)
-        return [(self._point, self.callable, priority, conf)]
+        This is the method a tool class overrides.  It is called once per distinct
+        config (the request plan keeps the result), never per request, so it is the
+        place to check settings and build whatever the callbacks share.
+
+        :param settings: a fresh copy of the tool's config for one path, without
+            ``on`` and ``priority``; the method may consume it.
+        :param priority: the configured ``priority``, else the callable's
+            ``priority`` attribute, else the tool's default.
+        :return: the attachments; the default attaches :attr:`callable` at the tool's
+            point with ``settings`` as keyword arguments.
+        :raises ConfigError: for settings that cannot work.  A ``TypeError`` (say,
+            from building a policy object with a keyword it does not take) is
+            reported as a config error naming the tool.
+        """
+        return [Attachment(self._point, self.callable, priority, settings)]
+
+    def _attachments(self, conf: Mapping[str, Any]) -> list[Attachment]:
+        """What :meth:`hooks_for` returns for ``conf``, with the preamble done once."""
+        settings = {k: v for k, v in conf.items() if k != "on"}
+        priority = settings.pop("priority", None)
+        if priority is None:
+            priority = getattr(self.callable, "priority", self._priority)
+        try:
+            return [Attachment(*a) for a in self.hooks_for(settings, int(priority))]
+        except TypeError as exc:
+            raise ConfigError(f"{self.namespace}.{self._name}: {exc}") from exc
 
     def _setup(self) -> None:
         """Attach this tool to the current request (CherryPy's per-request entry point)."""
-        request = serving.current().request
+        request = serving.ambient().request
         for point, callback, priority, kwargs in self._attachments(self._merged_args()):
             request.hooks.attach(point, callback, priority=priority, **kwargs)
 
@@ -149,22 +184,18 @@ class HandlerTool(Tool):
         def handle_func(*a: Any, **kw: Any) -> Any:
             handled = self.callable(*args, **self._merged_args(kwargs))
             if not handled:
-                from cherrypit._kernel.errors import NotFound
-
                 raise NotFound()
-            return serving.current().response.body
+            return serving.ambient().response.body
 
         handle_func.exposed = True  # type: ignore[attr-defined]
         return handle_func
 
     def _wrapper(self, **kwargs: Any) -> None:
         if self.callable(**kwargs):
-            serving.current().request.handler = None
+            serving.ambient().request.handler = None
 
-    def _attachments(self, conf: dict[str, Any]) -> list[Attachment]:
-        conf = dict(conf)
-        priority = self._hook_priority(conf)
-        return [(self._point, self._wrapper, priority, conf)]
+    def hooks_for(self, settings: dict[str, Any], priority: int) -> list[Attachment]:
+        return [Attachment(self._point, self._wrapper, priority, settings)]
 
 
 class HandlerWrapperTool(Tool):
@@ -183,7 +214,7 @@ class HandlerWrapperTool(Tool):
         self._priority = priority
 
     def callable(self, *args: Any, **kwargs: Any) -> None:
-        request = serving.current().request
+        request = serving.ambient().request
         inner = request.handler
 
         def wrap(*a: Any, **kw: Any) -> Any:
@@ -206,15 +237,15 @@ class ErrorTool(Tool):
     def _wrapper(self) -> None:
         self.callable(**self._merged_args())
 
-    def _attachments(self, conf: dict[str, Any]) -> list[Attachment]:
-        return []
+    def hooks_for(self, settings: dict[str, Any], priority: int) -> list[Attachment]:
+        return []  # it replaces the error answer instead (see _error_response)
 
     def _error_response(self, conf: dict[str, Any]) -> Callable[[], None]:
         conf = {k: v for k, v in conf.items() if k not in ("on", "priority")}
         return functools.partial(self.callable, **conf)
 
     def _setup(self) -> None:
-        serving.current().request.error_response = self._wrapper
+        serving.ambient().request.error_response = self._wrapper
 
 
 #: Tool classes whose set-up is fully described by ``_attachments``; anything else
@@ -306,7 +337,7 @@ class Toolbox:
 
     def __enter__(self) -> Callable[[str, Any], None]:
         """Start collecting this toolbox's keys of the current request's config."""
-        request = serving.current().request
+        request = serving.ambient().request
         bucket: dict[str, dict[str, Any]] = {}
         # The plan's toolmaps are shared and read-only: give this request its own.
         request.toolmaps = {**request.toolmaps, self.namespace: bucket}
@@ -321,7 +352,7 @@ class Toolbox:
         """Set up, for the current request, every tool the collected keys switch on."""
         if exc_type is not None:
             return
-        toolmaps = serving.current().request.toolmaps
+        toolmaps = serving.ambient().request.toolmaps
         for tool_name, settings in toolmaps.get(self.namespace, {}).items():
             if settings.get("on"):
                 getattr(self, tool_name)._setup()
