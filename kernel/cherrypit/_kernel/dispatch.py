@@ -15,6 +15,7 @@ from __future__ import annotations
 import inspect
 import string
 import sys
+import weakref
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
@@ -169,16 +170,31 @@ class LateParamPageHandler(PageHandler):
     handler is finally called.
     """
 
-    __slots__ = ("request",)
+    __slots__ = ("_request",)
 
     def __init__(self, callable: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-        super().__init__(callable, *args, **kwargs)
-        #: The request whose parameters the handler gets; the dispatcher sets it
-        #: (``None``: the current request, for handlers made by user code).
-        self.request: Request | None = None
+        self.callable = callable
+        self.args = args
+        self.kwargs = kwargs
+        self._request: weakref.ref[Request] | None = None
+
+    @property
+    def request(self) -> Request | None:
+        """The request whose parameters the handler gets (``None``: the current one).
+
+        Held weakly: the request holds its handler, and a cycle would keep every
+        request alive until the garbage collector runs.
+        """
+        ref = self._request
+        return ref() if ref is not None else None
+
+    @request.setter
+    def request(self, request: Request | None) -> None:
+        self._request = weakref.ref(request) if request is not None else None
 
     def __call__(self) -> Any:
-        request = self.request or serving.ambient().request
+        ref = self._request
+        request = (ref() if ref is not None else None) or serving.ambient().request
         kwargs = request.params
         if self.kwargs:
             kwargs = {**kwargs, **self.kwargs}
@@ -493,7 +509,8 @@ class Dispatcher(CycleDispatcher):
             if node is None and (len(curpath) > deepest or curpath not in section_prefixes):
                 break
 
-        markers = app.section_markers
+        marker_sections = app.section_markers
+        markers = marker_sections.keys()
 
         def collect(
             upto: int, extra: dict[str, Any] | None
@@ -509,25 +526,24 @@ class Dispatcher(CycleDispatcher):
                 merged.extend(srcs)
                 if markers:
                     for s in srcs:
-                        for marker, section_key in markers.items():
-                            if marker in s:
-                                if sections is None:
-                                    sections = {}
-                                sections[section_key] = "/" + "/".join(
-                                    fullpath[: fullpath_len - left_]
-                                )
-            if extra and upto + 1 >= len(entries):
-                merged.append(extra)
-            if extra and markers:
-                # A default() handler's own config: its section is the path of the
-                # node that owns it.
-                for marker, section_key in markers.items():
-                    if marker in extra:
+                        # Most sources hold no marker: one C-level set test each.
+                        if markers.isdisjoint(s):
+                            continue
                         if sections is None:
                             sections = {}
-                        sections[section_key] = "/" + "/".join(
-                            fullpath[: fullpath_len - entries[upto][2]]
-                        )
+                        where = "/" + "/".join(fullpath[: fullpath_len - left_])
+                        for marker in markers & s.keys():
+                            sections[marker_sections[marker]] = where
+            if extra and upto + 1 >= len(entries):
+                merged.append(extra)
+            if extra and markers and not markers.isdisjoint(extra):
+                # A default() handler's own config: its section is the path of the
+                # node that owns it.
+                if sections is None:
+                    sections = {}
+                where = "/" + "/".join(fullpath[: fullpath_len - entries[upto][2]])
+                for marker in markers & extra.keys():
+                    sections[marker_sections[marker]] = where
             return merged, sections
 
         for i in range(len(entries) - 1, -1, -1):

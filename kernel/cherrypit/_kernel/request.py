@@ -22,7 +22,7 @@ from http.cookies import CookieError, SimpleCookie
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from cherrypit._kernel import serving
-from cherrypit._kernel.dispatch import Dispatcher, Trail, dispatch_path
+from cherrypit._kernel.dispatch import CycleDispatcher, Dispatcher, Trail
 from cherrypit._kernel.errors import HTTPError, HTTPRedirect, InternalRedirect, NotFound, answer
 from cherrypit._kernel.handler_result import body_chunk_error, check_result
 from cherrypit._kernel.headers import HeaderMap, decode_TEXT_maybe
@@ -269,6 +269,10 @@ class Request:
                     self._do_respond(response, path_info)
                 except (HTTPRedirect, HTTPError) as inst:
                     answer(inst, self, response)
+                    # The answer is built: drop the traceback, whose frames hold this
+                    # request (a NotFound handler would otherwise make a cycle that
+                    # only the garbage collector frees).
+                    inst.__traceback__ = None
                     self.stage = "before_finalize (HTTPError)"
                     self._run_point("before_finalize")
                     response.finalize()
@@ -380,7 +384,11 @@ class Request:
         app = self.app
         assert app is not None
         response = self._answer or serving.ambient().response
-        dispatch_path(app.dispatcher_for(path, self.dispatch), self, response, path)
+        dispatcher = app.dispatcher_for(path, self.dispatch)
+        if type(dispatcher).__call__ is CycleDispatcher.__call__:
+            dispatcher.dispatch_request(self, response, path)
+        else:
+            dispatcher(path)  # CherryPy's dispatcher interface
         if self.hooks is _EMPTY_HOOKS:
             # A plain callable dispatcher (CherryPy allows any) set request.handler and
             # request.config itself without a plan: apply that config as CherryPy does.
