@@ -406,7 +406,7 @@ class Dispatcher(CycleDispatcher):
             return _not_found(trail, request)
         vpath = [x.replace("%2F", "/") for x in trail.vpath] if trail.vpath else trail.vpath
         handler = LateParamPageHandler(trail.handler, *vpath)
-        handler.request = request
+        handler._request = weakref.ref(request)
         return handler
 
     def find_handler(self, path: str) -> tuple[Any, list[str]]:
