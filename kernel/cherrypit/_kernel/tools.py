@@ -371,8 +371,6 @@ class Toolbox:
 
     def claim(self, name: str, tool: Tool, owner: str) -> None:
         """Register ``tool`` as ``name`` on behalf of plugin ``owner`` (conflicts fail)."""
-        from cherrypit._kernel.errors import ConfigError
-
         previous = self._owners.get(name)
         if previous is not None and previous != owner:
             raise ConfigError(
