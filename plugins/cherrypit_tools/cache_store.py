@@ -273,8 +273,16 @@ class MemoryCache(Cache):
             uricache = self.store.get(uri)
             if uricache is None:
                 uricache = self.store[uri] = AntiStampedeCache()
-        key = tuple(request.headers.get(h, "") for h in uricache.selecting_headers)
-        variant = uricache.wait(key, timeout=self.antistampede_timeout, debug=self.debug)
+        for _attempt in range(3):  # Vary settles after the first response
+            selecting = list(uricache.selecting_headers)
+            key = tuple(request.headers.get(h, "") for h in selecting)
+            variant = uricache.wait(key, timeout=self.antistampede_timeout, debug=self.debug)
+            if variant is not None or uricache.selecting_headers == selecting:
+                break
+            # The response computed meanwhile named its Vary headers, so it was
+            # stored under another key than the one waited on: look again with the
+            # real key instead of computing it a second time.
+            release_claim()
         if variant is None:
             return None
         if isinstance(variant, CachedResponse) and variant.expires <= time.time():

@@ -366,6 +366,46 @@ def test_stampede_waits_for_the_first_computation(mount):
     assert slow.calls == 1
 
 
+def test_stampede_guard_holds_when_the_response_names_vary_headers(mount):
+    # The waiters looked the resource up before the first response said which
+    # request headers select a variant (Vary): they must find it under its real key
+    # rather than compute it again one after another.
+    slow = Slow()
+    mount(
+        slow,
+        {
+            "/": {
+                "tools.caching.on": True,
+                "tools.caching.debug": True,
+                "tools.response_headers.on": True,
+                "tools.response_headers.headers": [("Vary", "Accept-Language")],
+            }
+        },
+    )
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def fetch() -> None:
+        text = Client().get("/", headers={"Accept-Language": "en"}).text
+        with lock:
+            results.append(text)
+
+    signal = _WaitSignal()
+    logging.getLogger("cherrypy.error").addHandler(signal)
+    first = threading.Thread(target=fetch)
+    others = [threading.Thread(target=fetch) for _ in range(4)]
+    try:
+        first.start()
+        assert slow.entered.wait(10)
+        for thread in others:
+            thread.start()
+        assert signal.waiting.wait(10), "no request waited"
+    finally:
+        _finish(slow, signal, [first, *others])
+    assert results == ["computed #1"] * 5
+    assert slow.calls == 1
+
+
 def test_no_antistampede_timeout_computes_in_parallel(mount):
     slow, results, signal, threads = _stampede(mount, None)
     try:
