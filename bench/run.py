@@ -1,16 +1,17 @@
-"""Compare cherrypit with CherryPy 18 on the same apps, in-process, and print the ratios.
+"""Compare cherrypit with CherryPy 18, Falcon, Bottle and a bare WSGI callable, in-process.
 
 ::
 
-    python bench/run.py --cherrypy-python ~/.cache/cherrypit-conformance/venv/bin/python
+    python bench/run.py                    # every framework whose interpreter exists
+    python bench/run.py --frameworks cherrypit,falcon --apps hello
     python bench/run.py --quick            # a short, noisier run
 
 Every (app, framework) pair first answers one checked request (status and body); then,
-round after round, each pair is timed in a fresh subprocess (``bench/worker.py``), the
-two frameworks alternating which goes first.  The table shows the median over rounds
-of each worker's median batch, in microseconds per request, and
-``ratio = cherrypit / CherryPy`` (below 1 means cherrypit is faster).  The last line
-is the same result as JSON.
+round after round, each pair is timed in a fresh subprocess (``bench/worker.py``), each
+round starting with the next framework.  The table shows the median over rounds of
+each worker's median batch, in microseconds per request, and ``cherrypit/X``, the
+ratio of cherrypit's time to each other framework's (below 1: cherrypit is faster).
+The last line is the same result as JSON.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 WORKER = os.path.join(HERE, "worker.py")
 DEFAULT_CHERRYPY_PYTHON = os.path.expanduser("~/.cache/cherrypit-conformance/venv/bin/python")
 APPS = ("hello", "params", "json_post", "notfound")
-FRAMEWORKS = ("cherrypit", "cherrypy")
+DEFAULT_PEERS_PYTHON = os.path.expanduser("~/.cache/cherrypit-bench/peers/bin/python")
+FRAMEWORKS = ("cherrypit", "cherrypy", "falcon", "bottle", "raw")
 
 
 class BenchError(RuntimeError):
@@ -57,19 +59,27 @@ def run_worker(python: str, framework: str, app: str, *extra: str) -> dict[str, 
     return result
 
 
-def format_table(rows: list[dict[str, Any]]) -> str:
-    header = ("app", "cherrypit µs/req", "CherryPy µs/req", "ratio")
+LABELS = {"cherrypit": "cherrypit", "cherrypy": "CherryPy", "falcon": "Falcon",
+          "bottle": "Bottle", "raw": "bare WSGI"}
+
+
+def format_table(rows: list[dict[str, Any]], frameworks: list[str]) -> str:
+    """One row per app: µs/request per framework, then cherrypit's time over each peer's."""
+    peers = [f for f in frameworks if f != "cherrypit"]
+    header = (
+        "app",
+        *(f"{LABELS[f]} µs" for f in frameworks),
+        *(f"cherrypit/{LABELS[f]}" for f in peers if "cherrypit" in frameworks),
+    )
     body: list[tuple[str, ...]] = []
     for row in rows:
-        if row.get("skipped"):
-            body.append((row["app"], "skipped", "", row["skipped"]))
-            continue
-        body.append((
-            row["app"],
-            f"{row['cherrypit_us']:.1f}",
-            f"{row['cherrypy_us']:.1f}",
-            f"{row['ratio']:.3f} (1/{1 / row['ratio']:.1f})",
-        ))
+        us = row["us"]
+        cells = [row["app"], *(f"{us[f]:.1f}" if f in us else "-" for f in frameworks)]
+        if "cherrypit" in frameworks:
+            for f in peers:
+                ratio = row["ratios"].get(f)
+                cells.append(f"{ratio:.2f}" if ratio is not None else "-")
+        body.append(tuple(cells))
     widths = [max(len(r[i]) for r in (header, *body)) for i in range(len(header))]
 
     def line(cells: tuple[str, ...]) -> str:
@@ -80,12 +90,18 @@ def format_table(rows: list[dict[str, Any]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="cherrypit vs CherryPy, in-process WSGI")
+    parser = argparse.ArgumentParser(description="cherrypit vs its peers, in-process WSGI")
     parser.add_argument("--cherrypy-python", default=DEFAULT_CHERRYPY_PYTHON,
                         help="an interpreter with CherryPy 18 installed "
                         "(bench/setup-cherrypy.sh creates the default one)")
+    parser.add_argument("--peers-python", default=DEFAULT_PEERS_PYTHON,
+                        help="an interpreter with Falcon and Bottle installed "
+                        "(bench/setup-peers.sh creates the default one)")
     parser.add_argument("--cherrypit-python", default=sys.executable,
                         help="an interpreter with cherrypit installed (default: this one)")
+    parser.add_argument("--frameworks", default=None,
+                        help=f"comma-separated subset of {','.join(FRAMEWORKS)} (default: "
+                        "every one whose interpreter exists)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--requests", type=int, default=20000,
                         help="timed requests per worker run")
@@ -100,56 +116,76 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(apps) - set(APPS)
     if unknown:
         parser.error(f"unknown app(s): {', '.join(sorted(unknown))}")
-    if not os.path.exists(args.cherrypy_python):
-        parser.error(
-            f"{args.cherrypy_python} does not exist; run bench/setup-cherrypy.sh or pass "
-            "--cherrypy-python"
-        )
-    pythons = {"cherrypit": args.cherrypit_python, "cherrypy": args.cherrypy_python}
+    pythons = {
+        "cherrypit": args.cherrypit_python,
+        "cherrypy": args.cherrypy_python,
+        "falcon": args.peers_python,
+        "bottle": args.peers_python,
+        "raw": args.cherrypit_python,
+    }
+    if args.frameworks:
+        frameworks = [f for f in args.frameworks.split(",") if f]
+        bad = set(frameworks) - set(FRAMEWORKS)
+        if bad:
+            parser.error(f"unknown framework(s): {', '.join(sorted(bad))}")
+        for fw in frameworks:
+            if not os.path.exists(pythons[fw]):
+                parser.error(f"{pythons[fw]} ({fw}) does not exist; see bench/README.md")
+    else:
+        frameworks = [f for f in FRAMEWORKS if os.path.exists(pythons[f])]
+        for fw in FRAMEWORKS:
+            if fw not in frameworks:
+                print(f"leaving out {fw}: {pythons[fw]} does not exist", file=sys.stderr)
 
     # Check every reply before any timing (this also warms the import caches).
-    skipped: dict[str, str] = {}
+    skipped: dict[tuple[str, str], str] = {}
     versions: dict[str, str] = {}
     for app in apps:
-        for fw in FRAMEWORKS:
+        for fw in frameworks:
             result = run_worker(pythons[fw], fw, app, "--verify-only")
             versions[fw] = result["version"]
             if result["skipped"]:
-                skipped[app] = result["skipped"]
-                print(f"skipping {app}: {result['skipped']}", file=sys.stderr)
-    timed = [a for a in apps if a not in skipped]
+                skipped[(app, fw)] = result["skipped"]
+                print(f"skipping {app} on {fw}: {result['skipped']}", file=sys.stderr)
 
-    samples: dict[tuple[str, str], list[float]] = {(a, f): [] for a in timed for f in FRAMEWORKS}
+    samples: dict[tuple[str, str], list[float]] = {
+        (a, f): [] for a in apps for f in frameworks if (a, f) not in skipped
+    }
     for rnd in range(args.rounds):
-        order = FRAMEWORKS if rnd % 2 == 0 else FRAMEWORKS[::-1]
-        for app in timed:
+        # Each round starts with the next framework, so no one always runs first.
+        shift = rnd % len(frameworks)
+        order = frameworks[shift:] + frameworks[:shift]
+        for app in apps:
             for fw in order:
+                if (app, fw) in skipped:
+                    continue
                 result = run_worker(pythons[fw], fw, app, "--requests", str(args.requests))
                 samples[(app, fw)].append(result["us_per_req"])
         print(f"round {rnd + 1}/{args.rounds} done", file=sys.stderr)
 
     rows: list[dict[str, Any]] = []
     for app in apps:
-        if app in skipped:
-            rows.append({"app": app, "skipped": skipped[app]})
-            continue
-        pit = statistics.median(samples[(app, "cherrypit")])
-        cp = statistics.median(samples[(app, "cherrypy")])
+        us = {f: statistics.median(samples[(app, f)]) for f in frameworks if (app, f) in samples}
+        ratios = {
+            f: round(us["cherrypit"] / us[f], 4)
+            for f in us
+            if f != "cherrypit" and "cherrypit" in us
+        }
         rows.append({
             "app": app,
-            "cherrypit_us": round(pit, 2),
-            "cherrypy_us": round(cp, 2),
-            "ratio": round(pit / cp, 4),
-            "cherrypit_rounds": [round(s, 2) for s in samples[(app, "cherrypit")]],
-            "cherrypy_rounds": [round(s, 2) for s in samples[(app, "cherrypy")]],
+            "us": {f: round(v, 2) for f, v in us.items()},
+            "ratios": ratios,
+            "rounds": {f: [round(x, 2) for x in samples[(app, f)]] for f in us},
+            "skipped": {f: why for (a, f), why in skipped.items() if a == app},
         })
 
     print(
-        f"cherrypit {versions.get('cherrypit', '?')} vs CherryPy {versions.get('cherrypy', '?')}"
-        f" — Python {platform.python_version()}, {args.rounds} rounds x {args.requests} "
-        "requests, in-process WSGI (median µs/request)"
+        ", ".join(f"{LABELS[f]} {versions.get(f, '?')}" for f in frameworks)
+        + f" — Python {platform.python_version()}, {args.rounds} rounds x {args.requests} "
+        "requests, in-process WSGI (median µs/request; cherrypit/X below 1: cherrypit "
+        "is faster)"
     )
-    print(format_table(rows))
+    print(format_table(rows, frameworks))
     print(json.dumps({
         "rounds": args.rounds,
         "requests": args.requests,

@@ -34,6 +34,11 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 def _load(framework: str) -> Any:
+    from bench import peers
+
+    if framework in peers.PEER_NAMES:
+        peers.select(framework)
+        return peers
     if framework == "cherrypit":
         # A None entry makes ``import cherrypy`` fail, so bench.apps falls back to
         # cherrypit even where the real CherryPy happens to be installed.
@@ -100,7 +105,7 @@ def measure(framework: str, app_name: str, requests: int, batches: int, warmup: 
     apps = _load(framework)
     out: dict[str, Any] = {
         "framework": framework,
-        "version": str(apps.cherrypy.__version__),
+        "version": apps.version() if hasattr(apps, "version") else str(apps.cherrypy.__version__),
         "python": platform.python_version(),
         "app": app_name,
         "skipped": None,
@@ -146,7 +151,9 @@ def measure(framework: str, app_name: str, requests: int, batches: int, warmup: 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--framework", choices=("cherrypit", "cherrypy"), required=True)
+    parser.add_argument(
+        "--framework", choices=("cherrypit", "cherrypy", "falcon", "bottle", "raw"), required=True
+    )
     parser.add_argument("--app", required=True)
     parser.add_argument("--requests", type=int, default=20000)
     parser.add_argument("--batches", type=int, default=10)
