@@ -36,7 +36,7 @@ SITE_CONFIG: dict[str, Any] = {
     "request.show_mismatched_params": False,
 }
 
-APP_NAMES = ("hello", "params", "json_post", "notfound")
+APP_NAMES = ("hello", "params", "json_post", "notfound", "static", "session")
 
 
 class Skip(Exception):
@@ -60,6 +60,14 @@ class JsonRoot:
     def echo(self) -> dict[str, Any]:
         data = cherrypy.request.json
         return {"value": data["value"] * 2}
+
+
+class SessionRoot:
+    @cherrypy.expose
+    def count(self) -> str:
+        session = cherrypy.session
+        session["n"] = session.get("n", 0) + 1
+        return str(session["n"])
 
 
 def framework_name() -> str:
@@ -96,6 +104,16 @@ def mount(name: str) -> Any:
             raise Skip(f"{framework_name()} has no tools.{' / tools.'.join(missing)} yet")
         root = JsonRoot()
         app_config = {"/": {"tools.json_in.on": True, "tools.json_out.on": True}}
+    elif name == "static":
+        from bench.cases import static_dir
+
+        root = HelloRoot()
+        app_config = {
+            "/static": {"tools.staticdir.on": True, "tools.staticdir.dir": static_dir()}
+        }
+    elif name == "session":
+        root = SessionRoot()
+        app_config = {"/": {"tools.sessions.on": True}}
     else:
         raise ValueError(f"unknown app {name!r}; choose from {', '.join(APP_NAMES)}")
     cherrypy.tree.mount(root, "", app_config)

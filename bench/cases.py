@@ -85,6 +85,26 @@ def _check_not_found(body: bytes) -> str:
     return ""
 
 
+#: The file the ``static`` case serves: 64 KiB, every byte value, written by each app's
+#: mount into a fresh temporary folder.
+STATIC_NAME = "file.bin"
+STATIC_BYTES = bytes(range(256)) * 256
+
+
+def static_dir() -> str:
+    """A new temporary folder holding :data:`STATIC_NAME`."""
+    import atexit
+    import os
+    import shutil
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="cherrypit-bench-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    with open(os.path.join(folder, STATIC_NAME), "wb") as f:
+        f.write(STATIC_BYTES)
+    return folder
+
+
 CASES: dict[str, Case] = {
     "hello": Case("hello", "GET", "/", expected_body=b"Hello world!"),
     "params": Case("params", "GET", "/p/5", "a=1&b=two", expected_body=b"x=5 a=1 b=two"),
@@ -97,4 +117,7 @@ CASES: dict[str, Case] = {
         check=_check_json_doubled,
     ),
     "notfound": Case("notfound", "GET", "/missing", status=404, check=_check_not_found),
+    "static": Case("static", "GET", "/static/" + STATIC_NAME, expected_body=STATIC_BYTES),
+    # No cookie: every request opens a new RAM session and stores the counter.
+    "session": Case("session", "GET", "/count", expected_body=b"1"),
 }

@@ -54,7 +54,12 @@ def version() -> str:
 
 
 def mount(app_name: str) -> WSGIApp:
-    """The WSGI callable answering ``app_name``'s request under the selected peer."""
+    """The WSGI callable answering ``app_name``'s request under the selected peer.
+
+    :raises Skip: for ``session`` (none of the peers has sessions built in).
+    """
+    if app_name == "session":
+        raise Skip(f"{_framework} has no built-in sessions")
     builders = {"falcon": _falcon, "bottle": _bottle, "raw": _raw}
     return builders[_framework](app_name)
 
@@ -80,7 +85,10 @@ def _falcon(app_name: str) -> WSGIApp:
             data = req.get_media()
             resp.media = {"value": data["value"] * 2}
 
+    from bench.cases import static_dir
+
     app = falcon.App()
+    app.add_static_route("/static", static_dir())
     app.add_route("/", Hello())
     app.add_route("/p/{x}", Params())
     app.add_route("/echo", Echo())
@@ -94,7 +102,14 @@ def _falcon(app_name: str) -> WSGIApp:
 def _bottle(app_name: str) -> WSGIApp:
     import bottle
 
+    from bench.cases import static_dir
+
     app = bottle.Bottle()
+    folder = static_dir()
+
+    @app.get("/static/<name>")
+    def static(name: str) -> Any:
+        return bottle.static_file(name, root=folder)
 
     @app.get("/")
     def hello() -> str:
@@ -118,9 +133,13 @@ def _bottle(app_name: str) -> WSGIApp:
 
 
 def _raw(app_name: str) -> WSGIApp:
+    import os
     from urllib.parse import parse_qs
 
+    from bench.cases import STATIC_NAME, static_dir
+
     text = [("Content-Type", "text/plain; charset=utf-8")]
+    static_file = os.path.join(static_dir(), STATIC_NAME)
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ["PATH_INFO"]
@@ -128,6 +147,10 @@ def _raw(app_name: str) -> WSGIApp:
         if path == "/" and method == "GET":
             body = b"Hello world!"
             headers = text
+        elif path == "/static/" + STATIC_NAME and method == "GET":
+            with open(static_file, "rb") as f:
+                body = f.read()
+            headers = [("Content-Type", "application/octet-stream")]
         elif path.startswith("/p/") and method == "GET":
             query = parse_qs(environ.get("QUERY_STRING", ""))
             body = f"x={path[3:]} a={query['a'][0]} b={query['b'][0]}".encode()

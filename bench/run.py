@@ -28,7 +28,7 @@ from typing import Any
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKER = os.path.join(HERE, "worker.py")
 DEFAULT_CHERRYPY_PYTHON = os.path.expanduser("~/.cache/cherrypit-conformance/venv/bin/python")
-APPS = ("hello", "params", "json_post", "notfound")
+APPS = ("hello", "params", "json_post", "notfound", "static", "session")
 DEFAULT_PEERS_PYTHON = os.path.expanduser("~/.cache/cherrypit-bench/peers/bin/python")
 FRAMEWORKS = ("cherrypit", "cherrypy", "falcon", "bottle", "raw")
 
