@@ -18,8 +18,8 @@ and the candidate is contained by *resolved* path components:
 
 from __future__ import annotations
 
+import errno
 import os
-from pathlib import Path
 
 from cherrypit import HTTPError, NotFound
 
@@ -56,21 +56,38 @@ def locate(directory: str, branch: str, follow_symlinks: bool = False) -> Locate
     check_branch(branch)
     try:
         # The directory itself may be a symlink (a deployment's "current" link): its
-        # real path, taken afresh for each request, is the boundary.
-        base = Path(directory).resolve()
-        asked = Path(os.path.normpath(os.path.join(base, branch)))
-        if not asked.is_relative_to(base):
+        # real path, taken afresh for each request, is the boundary.  String paths,
+        # not pathlib: this runs on every static request.
+        base = os.path.realpath(directory)
+        asked = os.path.normpath(os.path.join(base, branch))
+        if not _inside(asked, base):
             raise HTTPError(403)
         if follow_symlinks:
             real = asked
         else:
-            real = asked.resolve()
-            if not real.is_relative_to(base):
+            real = os.path.realpath(asked)
+            if not _inside(real, base):
                 raise HTTPError(403)
+            if real != asked:
+                # realpath() leaves a symlink loop unresolved instead of failing:
+                # stat() tells (ELOOP), and a loop names nothing.
+                try:
+                    os.stat(real)
+                except OSError as exc:
+                    if exc.errno == errno.ELOOP:
+                        raise NotFound() from None
         # normpath drops a trailing slash, but "file.txt/" names a directory, and
         # the file system would not open a file under that name either.
-        if branch.endswith("/") and not real.is_dir():
+        if branch.endswith("/") and not os.path.isdir(real):
             raise NotFound()
-    except (OSError, ValueError, RuntimeError):
+    except (OSError, ValueError):
         raise NotFound() from None
-    return Located(str(real), str(asked))
+    return Located(real, asked)
+
+
+def _inside(path: str, base: str) -> bool:
+    """Whether ``path`` is ``base`` or below it, by whole components."""
+    if path == base:
+        return True
+    prefix = base if base.endswith(os.sep) else base + os.sep
+    return path.startswith(prefix)
