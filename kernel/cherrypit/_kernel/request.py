@@ -25,7 +25,7 @@ from cherrypit._kernel import serving
 from cherrypit._kernel.dispatch import CycleDispatcher, Dispatcher, Trail
 from cherrypit._kernel.errors import HTTPError, HTTPRedirect, InternalRedirect, NotFound, answer
 from cherrypit._kernel.handler_result import body_chunk_error, check_result
-from cherrypit._kernel.headers import HeaderMap, decode_TEXT_maybe
+from cherrypit._kernel.headers import HeaderMap, decode_TEXT_maybe, new_header_map
 from cherrypit._kernel.hooks import HookMap
 from cherrypit._kernel.httputil import Host, SanitizedHost, parse_query_string, valid_status
 from cherrypit._kernel.stash import Stash
@@ -155,6 +155,9 @@ class Request:
     headers: HeaderMap = HeaderMap()
     cookie: Lazy[SimpleCookie] = Lazy(_parse_cookie)
     _cookie_headers: tuple[str, ...] = ()
+    #: The processed headers the WSGI gateway built from the environ, taken over by
+    #: :meth:`process_headers` instead of reading ``header_list`` again.
+    _environ_headers: HeaderMap | None = None
     rfile: Any = None
     _input_terminated = False
     process_request_body = True
@@ -338,24 +341,30 @@ class Request:
 
     def process_headers(self) -> None:
         """Fill ``headers`` from ``header_list``, and compute ``base``."""
-        headers = self.headers = HeaderMap()
-        setitem = dict.__setitem__
-        titles = _TITLES
-        cookies = []
-        for name, value in self.header_list:
-            title = titles.get(name)
-            if title is None:
-                title = name.title()
-                if len(titles) < 4096:
-                    titles[name] = title
-            value = value.strip()
-            if "=?" in value or not value.isascii():
-                value = decode_TEXT_maybe(value)
-            setitem(headers, title, value)
-            if title == "Cookie":
-                cookies.append(value)
-        if cookies:
-            self._cookie_headers = tuple(cookies)
+        headers = self._environ_headers
+        if headers is not None:
+            # The WSGI gateway built the map while it read the environ.
+            self._environ_headers = None
+            self.headers = headers
+        else:
+            headers = self.headers = new_header_map()
+            setitem = dict.__setitem__
+            titles = _TITLES
+            cookies = []
+            for name, value in self.header_list:
+                title = titles.get(name)
+                if title is None:
+                    title = name.title()
+                    if len(titles) < 4096:
+                        titles[name] = title
+                value = value.strip()
+                if "=?" in value or not value.isascii():
+                    value = decode_TEXT_maybe(value)
+                setitem(headers, title, value)
+                if title == "Cookie":
+                    cookies.append(value)
+            if cookies:
+                self._cookie_headers = tuple(cookies)
         host = headers.get("Host")
         if host is None:
             if self.protocol >= (1, 1):
@@ -601,7 +610,7 @@ class Response:
         self.header_list = None
         self._body = []
         now = self.time = time.time()
-        headers = self.headers = HeaderMap()
+        headers = self.headers = new_header_map()
         dict.__setitem__(headers, "Content-Type", "text/html")
         dict.__setitem__(headers, "Server", SERVER_HEADER)
         dict.__setitem__(headers, "Date", _http_date(now))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from cherrypit._kernel import serving, site
 from cherrypit._kernel.errors import InternalRedirect, bare_error, format_exc
+from cherrypit._kernel.headers import HeaderMap, decode_TEXT_maybe, new_header_map
 from cherrypit._kernel.httputil import Host
 from cherrypit._kernel.request import Request, Response
 
@@ -35,6 +36,17 @@ _ENV_CACHE_LIMIT = 4096
 MAX_INTERNAL_REDIRECTS = 20
 
 
+def _env_header_name(key: str) -> str:
+    """The header name of WSGI environ key ``key`` ('' when it is no header), cached."""
+    names = _ENV_HEADER_NAMES
+    name = names.get(key)
+    if name is None:
+        name = key[5:].replace("_", "-").title() if key[:5] == "HTTP_" else ""
+        if len(names) < _ENV_CACHE_LIMIT:
+            names[key] = name
+    return name
+
+
 def translate_headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
     """The request headers of a WSGI environ, as (Title-Case-Name, value) pairs."""
     names = _ENV_HEADER_NAMES
@@ -42,12 +54,37 @@ def translate_headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
     for key, value in environ.items():
         name = names.get(key)
         if name is None:
-            name = key[5:].replace("_", "-").title() if key[:5] == "HTTP_" else ""
-            if len(names) < _ENV_CACHE_LIMIT:
-                names[key] = name
+            name = _env_header_name(key)
         if name:
             out.append((name, value))
     return out
+
+
+def environ_headers(environ: dict[str, Any]) -> tuple[list[tuple[str, str]], HeaderMap, list[str]]:
+    """The request headers of a WSGI environ in one pass over it.
+
+    Returns the raw (Title-Case-Name, value) pairs (``request.header_list``), the
+    processed :class:`HeaderMap` (values stripped and RFC 2047-decoded, as
+    :meth:`Request.process_headers` makes them) and the ``Cookie`` header values.
+    """
+    names = _ENV_HEADER_NAMES
+    pairs = []
+    headers = new_header_map()
+    setitem = dict.__setitem__
+    cookies = []
+    for key, value in environ.items():
+        name = names.get(key)
+        if name is None:
+            name = _env_header_name(key)
+        if name:
+            pairs.append((name, value))
+            value = value.strip()
+            if "=?" in value or not value.isascii():
+                value = decode_TEXT_maybe(value)
+            setitem(headers, name, value)
+            if name == "Cookie":
+                cookies.append(value)
+    return pairs, headers, cookies
 
 
 def _recode(text: str, encoding: str) -> str:
@@ -155,13 +192,16 @@ def _serve(app: Application, environ: dict[str, Any], start_response: Callable[.
         encoding = app.uri_encoding_for(env("PATH_INFO", "") or "/")
         path = _recode(raw_path, encoding)
         qs = _recode(env("QUERY_STRING", ""), encoding)
+        header_list, request._environ_headers, cookies = environ_headers(environ)
+        if cookies:
+            request._cookie_headers = tuple(cookies)
         try:
             request.run(
                 env("REQUEST_METHOD", "GET"),
                 path,
                 qs,
                 env("SERVER_PROTOCOL", "HTTP/1.0"),
-                translate_headers(environ),
+                header_list,
                 env("wsgi.input"),
             )
             break
