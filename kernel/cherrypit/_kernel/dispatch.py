@@ -416,7 +416,12 @@ class Dispatcher(CycleDispatcher):
         request.apply_trail(trail, None)
         return trail.handler, trail.vpath
 
-    def find_trail(self, request: Request, path: str) -> Trail:
+    def find_trail(self, request: Request, path: str, dynamic: bool = True) -> Trail:
+        """Walk the object tree along ``path``.
+
+        :param dynamic: whether nodes' ``_cp_dispatch`` methods are called (the
+            start-up warm-up walks without them: it must run no application code).
+        """
         app = request.app
         assert app is not None, "dispatch needs request.app"
         root = app.root
@@ -472,6 +477,7 @@ class Dispatcher(CycleDispatcher):
                 dispatch = getattr(node, dispatch_name, None) if node is not None else None
                 if (
                     dispatch is not None
+                    and dynamic
                     and callable(dispatch)
                     and not getattr(dispatch, "exposed", False)
                     and before > 1

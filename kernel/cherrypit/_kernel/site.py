@@ -456,6 +456,14 @@ class Site:
         self.plugins.ensure_loaded()
         self.check_configs()
         self.checker()
+        from cherrypit._kernel.warmup import warm_up
+
+        try:
+            warm_up(self.tree)
+        except Exception:
+            # Only a cost: the first request does the work instead.
+            self.log("Start-up warm-up failed (the first request does its work):",
+                     "ENGINE", severity=30, traceback=True)
 
 
 #: The process's site: ``cherrypit.config``, ``cherrypit.tree``… are its parts.

@@ -84,13 +84,20 @@ class WSGIPipeline:
         self.config: dict[str, dict[str, Any]] = {}
         self.head: WSGIApp | None = None
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+    def build(self) -> WSGIApp:
+        """The head of the pipeline, building the middleware chain if needed."""
         head = self.head
         if head is None:
             head = self.tail
             for name, factory in reversed(self.pipeline):
                 head = factory(head, **self.config.get(name, {}))
             self.head = head
+        return head
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        head = self.head
+        if head is None:
+            head = self.build()
         try:
             return head(environ, start_response)
         except Exception as exc:

@@ -172,6 +172,22 @@ def trap_error(
     return body
 
 
+def run_request(request: Request, environ: dict[str, Any], path: str, query_string: str) -> None:
+    """Run ``request``'s cycle for a WSGI environ (``path`` and ``query_string`` decoded)."""
+    header_list, request._environ_headers, cookies = environ_headers(environ)
+    if cookies:
+        request._cookie_headers = tuple(cookies)
+    env = environ.get
+    request.run(
+        env("REQUEST_METHOD", "GET"),
+        path,
+        query_string,
+        env("SERVER_PROTOCOL", "HTTP/1.0"),
+        header_list,
+        env("wsgi.input"),
+    )
+
+
 def _serve(app: Application, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
     outer_environ = environ
     engine = site.engine
@@ -192,18 +208,8 @@ def _serve(app: Application, environ: dict[str, Any], start_response: Callable[.
         encoding = app.uri_encoding_for(env("PATH_INFO", "") or "/")
         path = _recode(raw_path, encoding)
         qs = _recode(env("QUERY_STRING", ""), encoding)
-        header_list, request._environ_headers, cookies = environ_headers(environ)
-        if cookies:
-            request._cookie_headers = tuple(cookies)
         try:
-            request.run(
-                env("REQUEST_METHOD", "GET"),
-                path,
-                qs,
-                env("SERVER_PROTOCOL", "HTTP/1.0"),
-                header_list,
-                env("wsgi.input"),
-            )
+            run_request(request, environ, path, qs)
             break
         except InternalRedirect as ir:
             old_uri = path + ("?" + qs if qs else "")
