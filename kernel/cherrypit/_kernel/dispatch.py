@@ -17,6 +17,7 @@ import string
 import sys
 import weakref
 from collections.abc import Callable, Iterable
+from types import MethodType
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from cherrypit._kernel import serving
@@ -332,6 +333,50 @@ class Trail:
         self.unexposed: tuple[str, Any] | None = None
 
 
+#: Ends a walk's observations when the walk must not be reused.
+_UNCACHEABLE: Any = (None, "", None)
+#: Remembered in place of a walk whose path must be walked on every request.
+_VOLATILE: Any = object()
+_OBJECT_GETATTRIBUTE = object.__getattribute__
+
+
+def _computes_attributes(cls: type) -> bool:
+    """Whether ``cls`` makes attributes up on lookup (``__getattr__``/``__getattribute__``).
+
+    Reading such attributes twice per request (to check a remembered walk, then to
+    walk again) could run application code twice, so those walks are not remembered.
+    """
+    if cls is MethodType:
+        return False  # reads the function's attributes
+    return (
+        cls.__getattribute__ is not _OBJECT_GETATTRIBUTE  # type: ignore[comparison-overlap]
+        or getattr(cls, "__getattr__", None) is not None
+    )
+
+
+class _Walk:
+    """A dispatcher walk remembered with the attributes it read (see ``find_trail``)."""
+
+    __slots__ = ("observations", "segments", "sources", "trail")
+
+    def __init__(self, trail: Trail, observations: list[tuple[Any, str, Any]], path: str) -> None:
+        self.trail = trail
+        self.observations = tuple(observations)
+        self.segments = sum(1 for x in path.split("/") if x)
+        # Section markers in the sources decided trail.sections: sources edited in
+        # place (a handler's _cp_config, say) make the walk stale.
+        self.sources = [dict(source) for source in trail.sources]
+
+    def holds(self) -> bool:
+        """Whether a walk now would read the same objects (and so find the same trail)."""
+        for obj, name, value in self.observations:
+            now = getattr(obj, name, None)
+            # Bound methods are made anew on each read: equal ones are the same.
+            if now is not value and (type(now) is not MethodType or now != value):
+                return False
+        return self.sources == self.trail.sources
+
+
 _prefix_cache: dict[frozenset[str], frozenset[str]] = {}
 
 
@@ -417,13 +462,54 @@ class Dispatcher(CycleDispatcher):
         return trail.handler, trail.vpath
 
     def find_trail(self, request: Request, path: str, dynamic: bool = True) -> Trail:
-        """Walk the object tree along ``path``.
+        """Walk the object tree along ``path`` (or reuse the walk of an earlier request).
+
+        A walk is remembered per application with every attribute it read; a later
+        request for the same path reuses it when each of those attributes still holds
+        the same object, so changes to the tree made at run time are seen at once.
+        Walks that called a ``_cp_dispatch`` method are never reused.
 
         :param dynamic: whether nodes' ``_cp_dispatch`` methods are called (the
             start-up warm-up walks without them: it must run no application code).
         """
         app = request.app
         assert app is not None, "dispatch needs request.app"
+        root_section = app.config.get("/")
+        # Dispatch runs before the app's request.* config is applied: read "/" here.
+        limit = request.max_path_segments
+        if root_section:
+            limit = root_section.get("request.max_path_segments", limit)
+        walks = app.walk_cache()
+        key = (self, path)
+        known: _Walk | None = walks.get(key)
+        if known is not None and known is not _VOLATILE and not (
+            limit and known.segments > limit
+        ):
+            if known.holds():
+                return known.trail
+            # Something the walk read has changed: walk this path every time from now
+            # on, so that attributes computed on each read are not read twice.
+            app.remember_walk(key, _VOLATILE)
+            known = _VOLATILE
+        seen: list[tuple[Any, str, Any]] = [(app, "root", app.root)]
+        trail = self._walk(request, path, dynamic, limit, root_section, seen)
+        if known is None and not any(entry is _UNCACHEABLE for entry in seen):
+            app.remember_walk(key, _Walk(trail, seen, path))
+        return trail
+
+    def _walk(
+        self,
+        request: Request,
+        path: str,
+        dynamic: bool,
+        limit: int,
+        root_section: dict[str, Any] | None,
+        seen: list[tuple[Any, str, Any]],
+    ) -> Trail:
+        # ``seen`` gets (object, attribute, value) for every attribute read, ending
+        # with _UNCACHEABLE when the result depends on more than those.
+        app = request.app
+        assert app is not None
         root = app.root
         app_config = app.config
         dispatch_name = self.dispatch_method_name
@@ -432,13 +518,9 @@ class Dispatcher(CycleDispatcher):
         # (the common case) can skip it.
         default_table = translate is _PUNCTUATION_TO_UNDERSCORE
         path_sections = app.path_sections
+        record = seen.append
 
         fullpath = [x for x in path.split("/") if x]
-        root_section = app_config.get("/")
-        # Dispatch runs before the app's request.* config is applied: read "/" here.
-        limit = request.max_path_segments
-        if root_section:
-            limit = root_section.get("request.max_path_segments", limit)
         if limit and len(fullpath) > limit:
             raise HTTPError(
                 414, f"The path has {len(fullpath)} segments; at most {limit} are allowed."
@@ -453,6 +535,7 @@ class Dispatcher(CycleDispatcher):
         # Each trail entry: (node, [config sources], segments left)
         root_sources: list[dict[str, Any]] = []
         root_conf = getattr(root, "_cp_config", None)
+        record((root, "_cp_config", root_conf))
         if root_conf:
             root_sources.append(root_conf)
         if root_section:
@@ -471,17 +554,31 @@ class Dispatcher(CycleDispatcher):
             else:
                 objname = name.translate(translate)
             sources: list[dict[str, Any]] = []
-            subnode = getattr(node, objname, None) if node is not None else None
+            if node is not None:
+                subnode = getattr(node, objname, None)
+                record((node, objname, subnode))
+                if _computes_attributes(type(node)):
+                    record(_UNCACHEABLE)
+            else:
+                subnode = None
             before = len(names)
             if subnode is None:
-                dispatch = getattr(node, dispatch_name, None) if node is not None else None
-                if (
+                dispatch: Any = None
+                if node is not None:
+                    dispatch = getattr(node, dispatch_name, None)
+                    record((node, dispatch_name, dispatch))
+                    if dispatch is not None:
+                        record((dispatch, "exposed", getattr(dispatch, "exposed", None)))
+                dynamic_step = (
                     dispatch is not None
-                    and dynamic
                     and callable(dispatch)
                     and not getattr(dispatch, "exposed", False)
                     and before > 1
-                ):
+                )
+                if dynamic_step:
+                    # Application code chooses the next node: never reused.
+                    record(_UNCACHEABLE)
+                if dynamic_step and dynamic:
                     # 'index' is ours: _cp_dispatch only sees the real segments, in order.
                     vpath = names[:0:-1]
                     subnode = dispatch(vpath=vpath)
@@ -503,6 +600,7 @@ class Dispatcher(CycleDispatcher):
             node = subnode
             if node is not None:
                 conf = getattr(node, "_cp_config", None)
+                record((node, "_cp_config", conf))
                 if conf:
                     sources.append(conf)
             if len(curpath) <= deepest:
@@ -557,8 +655,13 @@ class Dispatcher(CycleDispatcher):
             if candidate is None:
                 continue
             default = getattr(candidate, "default", None)
+            record((candidate, "default", default))
+            if default is not None:
+                record((default, "exposed", getattr(default, "exposed", None)))
             if default is not None and getattr(default, "exposed", False):
-                merged, sections = collect(i, getattr(default, "_cp_config", None))
+                default_conf = getattr(default, "_cp_config", None)
+                record((default, "_cp_config", default_conf))
+                merged, sections = collect(i, default_conf)
                 return Trail(
                     default,
                     fullpath[fullpath_len - left : -1],
@@ -566,7 +669,9 @@ class Dispatcher(CycleDispatcher):
                     path.endswith("/"),
                     sections,
                 )
-            if getattr(candidate, "exposed", False):
+            exposed = getattr(candidate, "exposed", None)
+            record((candidate, "exposed", exposed))
+            if exposed:
                 merged, sections = collect(i, None)
                 return Trail(
                     candidate,
@@ -660,9 +765,14 @@ class MethodDispatcher(Dispatcher):
             request.apply_trail(trail, HTTPError(405), response)
             return
         conf = getattr(func, "_cp_config", None)
-        if conf:
-            trail.sources = [*trail.sources, conf]
-        trail.handler = func
+        # A new trail: the walk's own may be shared with later requests.
+        trail = Trail(
+            func,
+            trail.vpath,
+            [*trail.sources, conf] if conf else trail.sources,
+            trail.is_index,
+            trail.sections,
+        )
         request.apply_trail(trail, self._page_handler(trail, request), response)
 
 

@@ -28,6 +28,8 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 ConfigSource = Mapping[str, Any] | str | os.PathLike[str] | IO[str]
 
 _PLAN_CACHE_LIMIT = 4096
+#: Dispatcher walks remembered per application (the whole cache is dropped when full).
+_WALK_CACHE_LIMIT = 2048
 
 
 class AppConfig(dict[str, dict[str, Any]]):
@@ -166,6 +168,8 @@ class Application:
         self.wsgiapp: Any = WSGIPipeline(self._serve)
         self._plans: dict[tuple[Any, ...], tuple[Plan, tuple[Any, ...], list[dict[str, Any]]]] = {}
         self._plan_version: tuple[int, int] = (-1, -1)
+        self._walks: dict[Any, Any] = {}
+        self._walks_version: tuple[int, int] = (-1, -1)
         self._version = 0
         self._section_dispatch = False
         self._section_uri_encoding = False
@@ -302,6 +306,21 @@ class Application:
         if self._section_dispatch:
             return self.find_config(path, "request.dispatch", default)
         return site.config.get("request.dispatch", default)
+
+    def walk_cache(self) -> dict[Any, Any]:
+        """The dispatcher walks remembered for this application's current config."""
+        version = (site.config.version, self._version)
+        if version != self._walks_version:
+            self._walks = {}
+            self._walks_version = version
+        return self._walks
+
+    def remember_walk(self, key: Any, walk: Any) -> None:
+        """Keep a dispatcher walk for later requests (bounded: paths are client input)."""
+        walks = self.walk_cache()
+        if len(walks) >= _WALK_CACHE_LIMIT:
+            walks.clear()
+        walks[key] = walk
 
     def plan_for(self, sources: list[dict[str, Any]], sections: dict[str, str] | None) -> Plan:
         """The cached plan for a config trail (built on first use)."""

@@ -1,0 +1,172 @@
+"""Dispatcher walks reused between requests see every change to the tree at once.
+
+The default dispatcher remembers each path's walk with the attributes it read; these
+tests change those attributes between requests, the ways applications do at run time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cherrypit
+from cherrypit._kernel import tree as tree_module
+from cherrypit.testing import mount_and_client as serve
+
+
+class Page:
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    @cherrypit.expose
+    def index(self) -> str:
+        return self.text
+
+
+class Root:
+    @cherrypit.expose
+    def index(self) -> str:
+        return "home"
+
+
+def test_a_node_added_at_run_time_is_served() -> None:
+    root = Root()
+    client = serve(root)
+    assert client.get("/late/").status == 404
+    root.late = Page("late")  # type: ignore[attr-defined]
+    assert client.get("/late/").text == "late"
+    del root.late  # type: ignore[attr-defined]
+    assert client.get("/late/").status == 404
+
+
+def test_a_node_replaced_at_run_time_is_served() -> None:
+    root = Root()
+    root.page = Page("one")  # type: ignore[attr-defined]
+    client = serve(root)
+    assert client.get("/page/").text == "one"
+    root.page = Page("two")  # type: ignore[attr-defined]
+    assert client.get("/page/").text == "two"
+
+
+def test_a_method_replaced_on_the_class_is_called() -> None:
+    class Swappable:
+        @cherrypit.expose
+        def index(self) -> str:
+            return "old"
+
+    client = serve(Swappable())
+    assert client.get("/").text == "old"
+    Swappable.index = cherrypit.expose(lambda self: "new")  # type: ignore[method-assign]
+    assert client.get("/").text == "new"
+
+
+def test_unexposing_a_handler_at_run_time_gives_404() -> None:
+    def hidden() -> str:
+        return "visible"
+
+    hidden.exposed = True  # type: ignore[attr-defined]
+    root = Root()
+    root.hidden = hidden  # type: ignore[attr-defined]
+    client = serve(root)
+    assert client.get("/hidden").text == "visible"
+    hidden.exposed = False  # type: ignore[attr-defined]
+    assert client.get("/hidden").status == 404
+
+
+def test_a_default_method_added_later_takes_the_unknown_paths() -> None:
+    class Late:
+        @cherrypit.expose
+        def index(self) -> str:
+            return "index"
+
+    client = serve(Late())
+    assert client.get("/x/y").status == 404
+    Late.default = cherrypit.expose(lambda self, *args: "/".join(args))  # type: ignore[attr-defined]
+    assert client.get("/x/y").text == "x/y"
+
+
+def test_cp_config_edited_in_place_applies_to_the_next_request() -> None:
+    root = Root()
+    root.page = Page("p")  # type: ignore[attr-defined]
+    client = serve(root)
+    assert "x-page" not in client.get("/page/").headers
+    root.page._cp_config = {"response.headers.X-Page": "1"}  # type: ignore[attr-defined]
+    assert client.get("/page/").headers["x-page"] == "1"
+    root.page._cp_config["response.headers.X-Page"] = "2"  # type: ignore[attr-defined]
+    assert client.get("/page/").headers["x-page"] == "2"
+
+
+def test_replacing_the_application_root_takes_effect() -> None:
+    client = serve(Root())
+    assert client.get("/").text == "home"
+    only = next(iter(cherrypit.tree.apps.values()))
+    only.root = Page("new root")
+    assert client.get("/").text == "new root"
+
+
+def test_cp_dispatch_runs_on_every_request() -> None:
+    calls: list[list[str]] = []
+
+    class Dynamic:
+        def _cp_dispatch(self, vpath: list[str]) -> Any:
+            calls.append(list(vpath))
+            vpath.pop(0)
+            return Page("dynamic")
+
+    client = serve(Dynamic())
+    for _ in range(3):
+        assert client.get("/anything/").text == "dynamic"
+    assert calls == [["anything"]] * 3
+
+
+def test_nodes_made_by_getattr_are_walked_each_time() -> None:
+    made: list[str] = []
+
+    class Factory:
+        def __getattr__(self, name: str) -> Any:
+            if name.startswith("_") or name in ("exposed", "default", "index"):
+                raise AttributeError(name)
+            made.append(name)
+            return Page(f"made {name} #{len(made)}")
+
+    client = serve(Factory())
+    assert client.get("/a/").text == "made a #1"
+    assert client.get("/a/").text == "made a #2"
+
+
+def test_method_dispatcher_answers_each_method_of_one_path() -> None:
+    class Resource:
+        exposed = True
+
+        def GET(self) -> str:
+            return "got"
+
+        def POST(self) -> str:
+            return "posted"
+
+    root = Root()
+    root.res = Resource()  # type: ignore[attr-defined]
+    client = serve(root, {"/res": {"request.dispatch": cherrypit.dispatch.MethodDispatcher()}})
+    for _ in range(2):
+        assert client.get("/res").text == "got"
+        assert client.post("/res", body=b"").text == "posted"
+        assert client.request("PUT", "/res", body=b"").status == 405
+
+
+def test_remembered_walks_are_bounded(monkeypatch: Any) -> None:
+    monkeypatch.setattr(tree_module, "_WALK_CACHE_LIMIT", 16)
+    client = serve(Root())
+    for i in range(50):
+        assert client.get(f"/missing{i}").status == 404
+    only = next(iter(cherrypit.tree.apps.values()))
+    assert 0 < len(only.walk_cache()) <= 16
+
+
+def test_a_config_change_forgets_the_walks() -> None:
+    root = Root()
+    client = serve(root)
+    assert client.get("/").text == "home"
+    only = next(iter(cherrypit.tree.apps.values()))
+    assert only.walk_cache()
+    only.merge({"/": {"response.headers.X-After": "yes"}})
+    assert not only.walk_cache()
+    assert client.get("/").headers["x-after"] == "yes"
