@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 
 from cherrypit import HTTPError, NotFound
 
@@ -65,7 +66,7 @@ def locate(directory: str, branch: str, follow_symlinks: bool = False) -> Locate
         if follow_symlinks:
             real = asked
         else:
-            real = os.path.realpath(asked)
+            real = _real_below(base, asked)
             if not _inside(real, base):
                 raise HTTPError(403)
             if real != asked:
@@ -83,6 +84,29 @@ def locate(directory: str, branch: str, follow_symlinks: bool = False) -> Locate
     except (OSError, ValueError):
         raise NotFound() from None
     return Located(real, asked)
+
+
+def _real_below(base: str, asked: str) -> str:
+    """``os.path.realpath(asked)`` for a normalised path inside ``base``, a real path.
+
+    Only the components below ``base`` can be symlinks, so only they are looked at;
+    when none is, the path is its own real path (the usual case: one ``lstat`` per
+    component instead of one for every component from the file-system root).
+    """
+    path = base
+    for part in asked[len(base) :].split(os.sep):
+        if not part:
+            continue
+        path = path + part if path.endswith(os.sep) else path + os.sep + part
+        try:
+            mode = os.lstat(path).st_mode
+        except OSError:
+            # As realpath(): what cannot be looked at is taken as it is (opening it
+            # fails later).
+            return asked
+        if stat.S_ISLNK(mode):
+            return os.path.realpath(asked)
+    return asked
 
 
 def _inside(path: str, base: str) -> bool:

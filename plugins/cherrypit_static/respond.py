@@ -83,6 +83,20 @@ def serve_file(
     return serve_path(path, path, content_type, disposition, name, debug)
 
 
+#: Modification second → its HTTP date (files of one site share few of them).
+_MODIFIED_DATES: dict[int, str] = {}
+
+
+def _modified_date(mtime: float) -> str:
+    second = int(mtime)
+    date = _MODIFIED_DATES.get(second)
+    if date is None:
+        if len(_MODIFIED_DATES) >= 1024:
+            _MODIFIED_DATES.clear()
+        date = _MODIFIED_DATES[second] = HTTPDate(second)
+    return date
+
+
 def serve_path(
     open_path: str,
     type_path: str,
@@ -94,7 +108,7 @@ def serve_path(
     """Serve ``open_path``; ``type_path`` (the name asked for) decides type and file name."""
     fileobj, st = open_regular_file(open_path, debug)
     try:
-        _set_last_modified(HTTPDate(st.st_mtime))
+        _set_last_modified(_modified_date(st.st_mtime))
         if content_type is None:
             content_type = guess_type(type_path)
         if disposition is not None and name is None:
@@ -127,7 +141,7 @@ def serve_fileobj(
     try:
         length, offset, mtime = _measure(fileobj)
         if mtime is not None:
-            _set_last_modified(HTTPDate(mtime))
+            _set_last_modified(_modified_date(mtime))
         _set_type_and_disposition(content_type, disposition, name, debug)
     except BaseException:
         _close_quietly(fileobj)

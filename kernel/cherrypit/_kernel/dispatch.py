@@ -312,7 +312,7 @@ def test_callable_spec(
 class Trail:
     """What the dispatcher found: handler, positional args, config sources, index flag."""
 
-    __slots__ = ("handler", "is_index", "sections", "sources", "unexposed", "vpath")
+    __slots__ = ("handler", "is_index", "plan", "sections", "sources", "unexposed", "vpath")
 
     def __init__(
         self,
@@ -331,6 +331,9 @@ class Trail:
         self.sections = sections
         #: On a 404: (URL path, object) the whole path leads to but that is not exposed.
         self.unexposed: tuple[str, Any] | None = None
+        #: The config plan of :attr:`sources` (kept by the request that built it), with
+        #: the sources as they were then.
+        self.plan: tuple[Any, list[dict[str, Any]]] | None = None
 
 
 #: Ends a walk's observations when the walk must not be reused.

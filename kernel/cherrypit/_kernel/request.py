@@ -242,7 +242,12 @@ class Request:
         self.method = method
         self.query_string = query_string or ""
         self.params = {}
-        self.protocol = _protocol_tuple(req_protocol, self.server_protocol)
+        server_protocol = self.server_protocol
+        self.protocol = (
+            (1, 1)
+            if req_protocol == "HTTP/1.1" and server_protocol == "HTTP/1.1"
+            else _protocol_tuple(req_protocol, server_protocol)
+        )
         self.header_list = list(headers)
         self.rfile = rfile
         self.request_line = (
@@ -421,7 +426,17 @@ class Request:
                     key: path[len(prefix) :] if path.startswith(prefix) else path
                     for key, path in sections.items()
                 }
-            plan = app.plan_for(trail.sources, sections)
+                plan = app.plan_for(trail.sources, sections)
+            else:
+                # A trail the dispatcher reuses (only while the config is unchanged)
+                # keeps its plan: no lookup needed while its sources, dicts handlers
+                # may edit in place, are unchanged.
+                kept = trail.plan
+                if kept is not None and kept[1] == trail.sources:
+                    plan = kept[0]
+                else:
+                    plan = app.plan_for(trail.sources, sections)
+                    trail.plan = (plan, [dict(source) for source in trail.sources])
         except Exception:
             # The plan carries the error-logging tools, so log this one here.
             from cherrypit._kernel import site

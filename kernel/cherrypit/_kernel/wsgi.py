@@ -204,10 +204,12 @@ def _serve(app: Application, environ: dict[str, Any], start_response: Callable[.
         request, response = make_request(app, environ)
         slot.request, slot.response = request, response
         env = environ.get
-        raw_path = env("SCRIPT_NAME", "") + env("PATH_INFO", "")
-        encoding = app.uri_encoding_for(env("PATH_INFO", "") or "/")
-        path = _recode(raw_path, encoding)
-        qs = _recode(env("QUERY_STRING", ""), encoding)
+        path = env("SCRIPT_NAME", "") + env("PATH_INFO", "")
+        qs = env("QUERY_STRING", "")
+        if not (path.isascii() and qs.isascii()):
+            encoding = app.uri_encoding_for(env("PATH_INFO", "") or "/")
+            path = _recode(path, encoding)
+            qs = _recode(qs, encoding)
         try:
             run_request(request, environ, path, qs)
             break

@@ -178,3 +178,34 @@ def test_locate_not_found(tree, branch):
         return
     # Very long names may still resolve lexically; opening them then fails (404).
     assert not os.path.exists(found.real)
+
+
+def test_real_path_below_the_directory_agrees_with_realpath(tmp_path):
+    """The lstat walk below the static directory finds what os.path.realpath finds."""
+
+    from cherrypit_static.containment import _real_below
+
+    base = tmp_path / "root"
+    (base / "sub" / "deeper").mkdir(parents=True)
+    (base / "sub" / "deeper" / "f.txt").write_text("x")
+    (base / "plain.txt").write_text("y")
+    (base / "link.txt").symlink_to(base / "plain.txt")
+    (base / "dirlink").symlink_to(base / "sub")
+    (base / "outside").symlink_to(tmp_path)
+    (base / "dangling").symlink_to(base / "nowhere")
+    (base / "loop").symlink_to(base / "loop")
+    real_base = os.path.realpath(base)
+    for rel in [
+        "plain.txt",
+        "sub/deeper/f.txt",
+        "link.txt",
+        "dirlink/deeper/f.txt",
+        "outside",
+        "dangling",
+        "loop",
+        "missing/also-missing.txt",
+        "plain.txt/not-a-dir",
+        "sub",
+    ]:
+        asked = os.path.normpath(os.path.join(real_base, rel))
+        assert _real_below(real_base, asked) == os.path.realpath(asked), rel
