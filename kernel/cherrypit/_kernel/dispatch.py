@@ -16,7 +16,7 @@ import inspect
 import string
 import sys
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from types import MethodType
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
@@ -357,6 +357,19 @@ def _computes_attributes(cls: type) -> bool:
     )
 
 
+def _plain_reads(observations: list[tuple[Any, str, Any]]) -> Iterator[tuple[Any, str, Any]]:
+    """``observations`` with bound-method reads made on the method's function.
+
+    A bound method hands every attribute its type does not define to its function,
+    but a missing one costs it a raised and caught AttributeError: reading the
+    function directly gives the same answer about ten times faster.
+    """
+    for obj, name, value in observations:
+        if type(obj) is MethodType and not hasattr(MethodType, name):
+            obj = obj.__func__
+        yield obj, name, value
+
+
 class _Walk:
     """A dispatcher walk remembered with the attributes it read (see ``find_trail``)."""
 
@@ -364,7 +377,7 @@ class _Walk:
 
     def __init__(self, trail: Trail, observations: list[tuple[Any, str, Any]], path: str) -> None:
         self.trail = trail
-        self.observations = tuple(observations)
+        self.observations = tuple(_plain_reads(observations))
         self.segments = sum(1 for x in path.split("/") if x)
         # Section markers in the sources decided trail.sections: sources edited in
         # place (a handler's _cp_config, say) make the walk stale.

@@ -195,6 +195,11 @@ def header_elements(fieldname: str, fieldvalue: str | None) -> list[HeaderElemen
     factory = (
         AcceptElement if fieldname.startswith("Accept") or fieldname == "TE" else HeaderElement
     )
+    key = (factory, fieldvalue)
+    parsed = _PARSED_ELEMENTS.get(key)
+    if parsed is not None:
+        # Fresh elements each time: callers may change them.
+        return [factory(value, dict(params)) for value, params in parsed]
     result = [
         factory.from_str(element)
         for element in _split_outside_quotes(fieldvalue, ",")
@@ -202,7 +207,19 @@ def header_elements(fieldname: str, fieldvalue: str | None) -> list[HeaderElemen
     ]
     # reversed(sorted()) rather than sort(reverse=True): it keeps CherryPy's order
     # among equal elements.
-    return list(reversed(sorted(result)))
+    ordered = list(reversed(sorted(result)))
+    if len(fieldvalue) <= _PARSED_VALUE_LIMIT:
+        if len(_PARSED_ELEMENTS) >= _PARSED_ENTRIES_LIMIT:
+            _PARSED_ELEMENTS.clear()
+        _PARSED_ELEMENTS[key] = tuple((e.value, tuple(e.params.items())) for e in ordered)
+    return ordered
+
+
+#: header_elements results by (element class, header value): clients repeat the same
+#: Content-Type, Accept and Accept-Encoding values.  Bounded in entries and value size.
+_PARSED_ELEMENTS: dict[tuple[type, str], tuple[tuple[str, tuple[tuple[str, str], ...]], ...]] = {}
+_PARSED_ENTRIES_LIMIT = 512
+_PARSED_VALUE_LIMIT = 512
 
 
 # ------------------------------------------------------------------------- RFC 2047

@@ -11,7 +11,9 @@ the RFC where CherryPy misbehaves or closes a security hole.
 from __future__ import annotations
 
 import email.utils
+import math
 import re
+import time
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote_plus
@@ -82,6 +84,10 @@ response_codes[503] = (
 )
 
 
+#: valid_status results by status (bounded: applications may make up reasons).
+_STATUS_CACHE: dict[Any, tuple[tuple[int, str, str], Any]] = {}
+
+
 def valid_status(status: int | str | None) -> tuple[int, str, str]:
     """Split a response status into ``(code, reason, message)``.
 
@@ -92,6 +98,20 @@ def valid_status(status: int | str | None) -> tuple[int, str, str]:
         one, else ``''``) and a one-line description of the code (``''`` if unknown).
     :raises ValueError: if the code is not numeric or lies outside 100-599.
     """
+    try:
+        split, entry = _STATUS_CACHE[status]
+        # response_codes may be edited at run time (CherryPy's apps add reasons).
+        if response_codes.get(split[0]) is entry:
+            return split
+    except (KeyError, TypeError):  # TypeError: an unhashable status, checked below
+        pass
+    split = _split_status(status)
+    if len(_STATUS_CACHE) < 512 and isinstance(status, (int, str)):
+        _STATUS_CACHE[status] = (split, response_codes.get(split[0]))
+    return split
+
+
+def _split_status(status: Any) -> tuple[int, str, str]:
     if not status:
         status = 200
     reason: str | None = None
@@ -120,7 +140,21 @@ def HTTPDate(timeval: float | None = None) -> str:
     :param timeval: seconds since the epoch, or ``None`` for the current time.
     :returns: for instance ``'Thu, 01 Jan 1970 00:00:00 GMT'``.
     """
-    return email.utils.formatdate(timeval, usegmt=True)
+    if timeval is None:
+        timeval = time.time()
+    # The text changes once a second: Date, Expires and Last-Modified headers of
+    # busy servers repeat the same few seconds.
+    second = math.floor(timeval)
+    text = _HTTP_DATES.get(second)
+    if text is None:
+        text = email.utils.formatdate(second, usegmt=True)
+        if len(_HTTP_DATES) >= 64:
+            _HTTP_DATES.clear()
+        _HTTP_DATES[second] = text
+    return text
+
+
+_HTTP_DATES: dict[int, str] = {}
 
 
 def parse_http_date(value: str | None) -> float | None:

@@ -678,7 +678,9 @@ class Response:
         if jar:
             for line in jar.output().split("\r\n"):
                 name, _, value = line.partition(": ")
-                out.append((name, _clean_value(value)))
+                if not (value.isascii() and value.isprintable()):
+                    value = _clean_value(value)
+                out.append((name, value))
 
 
 _CONTROL = str.maketrans("", "", "".join(map(chr, [*range(32), 127])))
