@@ -95,6 +95,21 @@ def test_cp_config_edited_in_place_applies_to_the_next_request() -> None:
     assert client.get("/page/").headers["x-page"] == "2"
 
 
+def test_attributes_set_on_a_method_after_its_first_request_apply() -> None:
+    # The walk read them through the bound method; they live on its function.
+    class Methods:
+        @cherrypit.expose
+        def page(self) -> str:
+            return "page"
+
+    client = serve(Methods())
+    assert "x-method" not in client.get("/page").headers
+    Methods.page._cp_config = {"response.headers.X-Method": "1"}  # type: ignore[attr-defined]
+    assert client.get("/page").headers["x-method"] == "1"
+    Methods.page.exposed = False  # type: ignore[attr-defined]
+    assert client.get("/page").status == 404
+
+
 def test_replacing_the_application_root_takes_effect() -> None:
     client = serve(Root())
     assert client.get("/").text == "home"

@@ -351,3 +351,32 @@ def test_compat_module_reexports_everything():
     for name in compat.__all__:
         assert getattr(compat, name) is getattr(httputil, name)
     assert set(compat.__all__) == set(httputil.__all__)
+
+
+def test_remembered_status_follows_edits_of_response_codes(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert valid_status(299) == (299, "", "")
+    monkeypatch.setitem(httputil.response_codes, 299, ("Custom", "A made-up success"))
+    assert valid_status(299) == (299, "Custom", "A made-up success")
+    assert valid_status("299 Mine") == (299, "Mine", "A made-up success")
+
+
+def test_header_elements_are_fresh_objects_on_each_call() -> None:
+    first = header_elements("Content-Type", "text/plain;charset=utf-8")
+    first[0].params["charset"] = "latin-1"
+    first[0].value = "changed"
+    again = header_elements("Content-Type", "text/plain;charset=utf-8")
+    assert again == [HeaderElement("text/plain", {"charset": "utf-8"})]
+    accept = header_elements("Accept", "text/html;q=0.5, application/json")
+    assert [str(e) for e in accept] == ["application/json", "text/html;q=0.5"]
+    assert [str(e) for e in header_elements("Accept", "text/html;q=0.5, application/json")] == [
+        "application/json",
+        "text/html;q=0.5",
+    ]
+    assert all(isinstance(e, AcceptElement) for e in accept)
+
+
+def test_http_dates_match_the_standard_formatting() -> None:
+    import email.utils
+
+    for moment in (0, 0.5, -0.5, 1_000_000_000.25, 1_790_000_000.75):
+        assert httputil.HTTPDate(moment) == email.utils.formatdate(moment, usegmt=True)
