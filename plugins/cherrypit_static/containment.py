@@ -56,10 +56,10 @@ def locate(directory: str, branch: str, follow_symlinks: bool = False) -> Locate
     """
     check_branch(branch)
     try:
-        # The directory itself may be a symlink (a deployment's "current" link): its
-        # real path, taken afresh for each request, is the boundary.  String paths,
-        # not pathlib: this runs on every static request.
-        base = os.path.realpath(directory)
+        # The directory itself may be a symlink (a deployment's "current" link): the
+        # real path of what it names now is the boundary.  String paths, not
+        # pathlib: this runs on every static request.
+        base = _real_directory(directory)
         asked = os.path.normpath(os.path.join(base, branch))
         if not _inside(asked, base):
             raise HTTPError(403)
@@ -84,6 +84,38 @@ def locate(directory: str, branch: str, follow_symlinks: bool = False) -> Locate
     except (OSError, ValueError):
         raise NotFound() from None
     return Located(real, asked)
+
+
+#: directory -> (device, inode, real path) of the last request's resolution.
+_REAL_DIRECTORIES: dict[str, tuple[int, int, str]] = {}
+
+
+def _real_directory(directory: str) -> str:
+    """``os.path.realpath(directory)``, reused while it names the same directory.
+
+    The remembered real path is reused only when ``directory`` and it still lead to the
+    same directory (device and inode, two ``stat`` calls): re-pointing a "current"
+    symlink is seen on the next request, and resolving every component again is not
+    paid on each one.
+    """
+    try:
+        target = os.stat(directory)
+    except OSError:
+        return os.path.realpath(directory)
+    known = _REAL_DIRECTORIES.get(directory)
+    if known is not None and known[0] == target.st_dev and known[1] == target.st_ino:
+        try:
+            again = os.stat(known[2])
+        except OSError:
+            pass
+        else:
+            if again.st_dev == target.st_dev and again.st_ino == target.st_ino:
+                return known[2]
+    real = os.path.realpath(directory)
+    if len(_REAL_DIRECTORIES) >= 256:
+        _REAL_DIRECTORIES.clear()
+    _REAL_DIRECTORIES[directory] = (target.st_dev, target.st_ino, real)
+    return real
 
 
 def _real_below(base: str, asked: str) -> str:

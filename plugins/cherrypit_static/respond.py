@@ -10,6 +10,7 @@ whole file into memory.
 
 from __future__ import annotations
 
+import io
 import os
 import secrets
 import stat
@@ -52,7 +53,9 @@ def open_regular_file(path: str, debug: bool = False) -> tuple[IO[bytes], os.sta
                 _debug(f"{path!r} is not a regular file")
             raise NotFound()
         # O_NONBLOCK only mattered to avoid hanging on a FIFO; regular files ignore it.
-        return os.fdopen(fd, "rb", buffering=0), st
+        # FileIO directly: what os.fdopen(fd, "rb", buffering=0) returns, minus its
+        # Python-level wrapping.
+        return io.FileIO(fd, "rb"), st
     except BaseException:
         os.close(fd)
         raise

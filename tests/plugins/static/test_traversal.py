@@ -142,6 +142,23 @@ def test_the_directory_itself_may_be_a_symlink(mount, tree):
     assert client.get("/static/../static-secret/secret.txt").status == 403
 
 
+def test_a_re_pointed_directory_symlink_is_followed_at_once(mount, tree):
+    # A deployment switches its "current" link between releases while serving.
+    release = tree / "release-2"
+    release.mkdir()
+    (release / "notes.txt").write_bytes(b"Release two.\n")
+    current = tree / "current"
+    os.symlink(tree / "static", current)
+    client = serve_static(mount, current)
+    assert client.get("/static/notes.txt").body == b"Plain notes.\n"
+    os.symlink(release, tree / "next")
+    os.replace(tree / "next", current)
+    assert client.get("/static/notes.txt").body == b"Release two.\n"
+    assert client.get("/static/sub/page.html").status == 404
+    # The boundary moved with the link: the old release is outside it now.
+    assert client.get("/static/../static/notes.txt").status == 403
+
+
 def test_a_symlink_loop_is_not_found(mount, tree):
     static = tree / "static"
     os.symlink(static / "loop-b", static / "loop-a")
