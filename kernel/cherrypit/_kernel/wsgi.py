@@ -60,6 +60,14 @@ def translate_headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
+#: The environ keys that are headers, with their names, by the environ's keys in order:
+#: one server sends the same keys for every request of a kind of client.
+#: Bounded in entries and in keys per entry: clients choose their header names.
+_HEADER_KEYS: dict[tuple[str, ...], tuple[tuple[str, str], ...]] = {}
+_SHAPE_CACHE_LIMIT = 256
+_SHAPE_KEY_LIMIT = 64
+
+
 def environ_headers(environ: dict[str, Any]) -> tuple[list[tuple[str, str]], HeaderMap, list[str]]:
     """The request headers of a WSGI environ in one pass over it.
 
@@ -67,23 +75,27 @@ def environ_headers(environ: dict[str, Any]) -> tuple[list[tuple[str, str]], Hea
     processed :class:`HeaderMap` (values stripped and RFC 2047-decoded, as
     :meth:`Request.process_headers` makes them) and the ``Cookie`` header values.
     """
-    names = _ENV_HEADER_NAMES
+    shape = tuple(environ)
+    header_keys = _HEADER_KEYS.get(shape)
+    if header_keys is None:
+        header_keys = tuple((key, name) for key in shape if (name := _env_header_name(key)))
+        if len(shape) <= _SHAPE_KEY_LIMIT:
+            if len(_HEADER_KEYS) >= _SHAPE_CACHE_LIMIT:
+                _HEADER_KEYS.clear()
+            _HEADER_KEYS[shape] = header_keys
     pairs = []
     headers = new_header_map()
     setitem = dict.__setitem__
     cookies = []
-    for key, value in environ.items():
-        name = names.get(key)
-        if name is None:
-            name = _env_header_name(key)
-        if name:
-            pairs.append((name, value))
-            value = value.strip()
-            if "=?" in value or not value.isascii():
-                value = decode_TEXT_maybe(value)
-            setitem(headers, name, value)
-            if name == "Cookie":
-                cookies.append(value)
+    for key, name in header_keys:
+        value = environ[key]
+        pairs.append((name, value))
+        value = value.strip()
+        if "=?" in value or not value.isascii():
+            value = decode_TEXT_maybe(value)
+        setitem(headers, name, value)
+        if name == "Cookie":
+            cookies.append(value)
     return pairs, headers, cookies
 
 
