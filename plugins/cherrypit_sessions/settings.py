@@ -191,6 +191,7 @@ def check(config: Mapping[str, Any]) -> list[str]:
     """
     settings = build(config)
     storage_class = settings.storage_class
+    storages.prepare_ahead(settings)
     options = sorted(
         {*_TOOL_KEYS, *_SESSION_KEYS}
         | {n for n in vars(storage_class) if n.islower() and not n.startswith("_")}

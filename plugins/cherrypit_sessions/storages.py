@@ -195,6 +195,24 @@ def prepare(settings: Prepared) -> None:
         _registry.prepared[ident] = monitor
 
 
+def prepare_ahead(settings: Prepared) -> None:
+    """:func:`prepare` at start-up, for a config where sessions are on.
+
+    Only the built-in storages, whose ``setup`` runs no application code: the first
+    request then finds its storage ready and its cleanup monitor running.  A failure
+    is left to that request, which reports it as CherryPy would.
+    """
+    if settings.storage_class not in _BUILTIN_CLASSES or _registry.engine is None:
+        return
+    try:
+        prepare(settings)
+    except Exception:
+        return
+
+
+_BUILTIN_CLASSES = frozenset(BUILTIN.values())
+
+
 def _stop(monitor: Monitor | None) -> None:
     if monitor is None:
         return

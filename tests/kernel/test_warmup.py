@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -78,18 +79,67 @@ def test_warm_up_writes_no_access_line_and_logs_no_error(error_log: LogRecords) 
     assert [r for r in error_log.records if "ENGINE Bus" not in r.getMessage()] == []
 
 
-def test_probe_requests_are_answered_by_the_whole_cycle(monkeypatch: pytest.MonkeyPatch) -> None:
-    from cherrypit._kernel import wsgi
+#: With no plugin (this folder), the probe sends only what the kernel answers alone.
+_PROBE_ANSWERS = {
+    ("/", "200 OK"),
+    ("/missing", "404 Not Found"),
+    ("/page/7?a=1&b=%C3%A9", "200 OK"),
+}
 
-    answered: list[tuple[str, str]] = []
 
-    def recording(request: Any, environ: dict[str, Any], path: str, qs: str) -> None:
-        wsgi.run_request(request, environ, path, qs)
-        answered.append((path, str(request._answer.status)))
+def test_probe_requests_go_through_the_gateway_and_are_answered() -> None:
+    assert set(warmup._exercise_cycle()) == _PROBE_ANSWERS
 
-    monkeypatch.setattr(warmup, "run_request", recording)
-    warmup.warm_up(site.tree)
-    assert set(answered) == {("/", "200 OK"), ("/missing", "404 Not Found")}
+
+def test_with_request_channel_subscribers_the_probe_enters_below_the_gateway() -> None:
+    seen: list[str] = []
+    cherrypit.engine.subscribe("before_request", lambda: seen.append("before_request"))
+    assert set(warmup._exercise_cycle()) == _PROBE_ANSWERS
+    assert seen == []
+
+
+def test_probe_lines_reach_no_handler_of_the_site(error_log: LogRecords) -> None:
+    access = LogRecords()
+    root_logger = logging.getLogger()
+    root_logger.addHandler(access)
+    try:
+        warmup._exercise_cycle()
+    finally:
+        root_logger.removeHandler(access)
+    assert access.records == []
+    assert error_log.records == []
+
+
+def test_exposed_methods_of_the_root_are_walked_at_start_without_being_called() -> None:
+    root = _Counting()
+    app = cherrypit.tree.mount(root, "")
+    _start_and_stop()
+    walked = {path for _dispatcher, path in app.walk_cache()}
+    assert {"/", "/index", "/default"} <= walked
+    assert root.calls == []
+
+
+def test_roots_that_make_attributes_up_are_not_walked_at_start() -> None:
+    reads: list[str] = []
+
+    class Dynamic:
+        @cherrypit.expose
+        def page(self) -> str:
+            return "page"
+
+        def __getattr__(self, name: str) -> Any:
+            reads.append(name)
+            raise AttributeError(name)
+
+    class WithProperty:
+        @property
+        def report(self) -> Any:
+            reads.append("report")
+            return None
+
+    assert warmup._root_pages(Dynamic()) == []
+    assert warmup._root_pages(WithProperty()) == []
+    assert reads == []
 
 
 def test_the_probe_ignores_the_site_config() -> None:

@@ -8,21 +8,28 @@ the engine starts, before the HTTP server accepts connections.
 
 Nothing the application can observe happens: no handler, tool set-up, request
 namespace or engine channel of the application is run.  The cycle itself is
-exercised with a private application of the kernel's own (not mounted, no site
-config), and an application's config plan is built from a dispatcher walk of ``/``
-that only reads attributes.
+exercised with a private probe application of the kernel's own (not mounted, no
+site config, logs that write nowhere) whose requests also run the JSON and static
+tools when plugins provide them.  An application's plans and walks are built from
+dispatcher walks of ``/``, its config sections and its root's exposed methods, which
+only read attributes.  The probe goes in through a WSGI call like a server's, so the
+gateway's code is warm too, unless the engine has subscribers to the per-request
+channels (``acquire_thread``, ``before_request``, ``after_request``): those are the
+application's code, and the probe then enters below the gateway.
 """
 
 from __future__ import annotations
 
 import importlib
 import io
+import os
+from types import FunctionType
 from typing import Any
 
 from cherrypit._kernel import serving, site
-from cherrypit._kernel.dispatch import Dispatcher
+from cherrypit._kernel.dispatch import Dispatcher, _computes_attributes
 from cherrypit._kernel.plan import Plan
-from cherrypit._kernel.tree import Application
+from cherrypit._kernel.tree import Application, Tree
 from cherrypit._kernel.wsgi import make_request, run_request
 
 #: Modules the cycle imports on first use (request bodies and their processors).
@@ -35,8 +42,20 @@ _LAZY_MODULES = (
 
 #: Config sections per application whose plans are built ahead (the rest on first use).
 _SECTION_LIMIT = 64
-#: Times the probe requests run.
+#: Times the probe requests run: the interpreter specialises code after it ran a few times.
 _ROUNDS = 10
+#: (method, target, body, content type) of the probe requests the kernel alone answers.
+_KERNEL_REQUESTS = [
+    ("GET", "/", b"", ""),
+    ("GET", "/missing", b"", ""),
+    ("GET", "/page/7?a=1&b=%C3%A9", b"", ""),
+    ("POST", "/", b"a=1", "application/x-www-form-urlencoded"),
+]
+#: Probe requests for the tools plugins provide, by the config section they need.
+_TOOL_REQUESTS = {
+    "/echo": ("POST", "/echo", b'{"a": [1, "b"]}', "application/json"),
+    "/files": ("GET", f"/files/{os.path.basename(__file__)}", b"", ""),
+}
 
 
 def warm_up(tree: Any) -> None:
@@ -55,13 +74,37 @@ def prepare(app: Application) -> None:
     app.pre_dispatch_steps()
     app.uri_encoding_for("/")
     request, _response = make_request(app, _environ("GET", "/"))
-    for path in ["/", *sorted(app.path_sections)[:_SECTION_LIMIT]]:
+    paths = ["/", *sorted(app.path_sections)[:_SECTION_LIMIT], *_root_pages(app.root)]
+    for path in dict.fromkeys(paths):
         dispatcher = app.dispatcher_for(path, request.dispatch)
         # Only the kernel's walking dispatchers are known to have no side effects,
         # and only without _cp_dispatch (application code).
         if isinstance(dispatcher, Dispatcher):
             trail = dispatcher.find_trail(request, path, dynamic=False)
             app.plan_for(trail.sources, trail.sections)
+
+
+def _root_pages(root: Any) -> list[str]:
+    """``/name`` for the exposed methods of the root's class (as many as sections).
+
+    Walking them reads only functions and their attributes: no property, no
+    ``__getattr__`` and no ``_cp_dispatch`` of the application runs.
+    """
+    cls = type(root)
+    if _computes_attributes(cls):
+        return []
+    instance_names = getattr(root, "__dict__", None) or {}
+    pages: list[str] = []
+    for klass in cls.__mro__:
+        for name, value in vars(klass).items():
+            if (
+                type(value) is FunctionType
+                and not name.startswith("_")
+                and name not in instance_names
+                and getattr(value, "exposed", False)
+            ):
+                pages.append(f"/{name}")
+    return sorted(set(pages))[:_SECTION_LIMIT]
 
 
 class _Probe:
@@ -72,6 +115,31 @@ class _Probe:
 
     index.exposed = True  # type: ignore[attr-defined]
 
+    def page(self, number: str, **params: Any) -> str:
+        return number
+
+    page.exposed = True  # type: ignore[attr-defined]
+
+    def echo(self) -> Any:
+        return {"echo": getattr(serving.ambient().request, "json", None)}
+
+    echo.exposed = True  # type: ignore[attr-defined]
+
+
+def _probe_config() -> dict[str, Any]:
+    # The tools of the usual requests, when plugins provide them (any can be off):
+    # JSON in and out, and a static directory (this module's own, read only).
+    toolbox = site.default.toolbox
+    config: dict[str, Any] = {}
+    if toolbox.get("json_in") is not None and toolbox.get("json_out") is not None:
+        config["/echo"] = {"tools.json_in.on": True, "tools.json_out.on": True}
+    if toolbox.get("staticdir") is not None:
+        config["/files"] = {
+            "tools.staticdir.on": True,
+            "tools.staticdir.dir": os.path.dirname(os.path.abspath(__file__)),
+        }
+    return config
+
 
 class _ProbeApplication(Application):
     """An application that ignores the site config, so nothing of the user's runs."""
@@ -80,6 +148,8 @@ class _ProbeApplication(Application):
         config = dict(site.config.default_settings())
         for source in sources:
             config.update(source)
+        if sections:
+            config.update(sections)
         return Plan(config, self.toolboxes, site.config.namespaces.keys() | self.namespaces.keys())
 
     def dispatcher_for(self, path: str, default: Any) -> Any:
@@ -95,23 +165,37 @@ class _ProbeApplication(Application):
 _PROBE_DISPATCHER = Dispatcher()
 #: (plugin host, probe application): one probe per set of plugins, not one per start
 #: (each application has a logger of its own, kept by the logging module).
-_probe: tuple[Any, _ProbeApplication] | None = None
+_probe: tuple[Any, dict[str, Any], _ProbeApplication] | None = None
+#: Engine channels published around each request served through the WSGI entry point.
+_REQUEST_CHANNELS = ("acquire_thread", "before_request", "after_request")
 
 
 def _probe_application() -> _ProbeApplication:
     global _probe
     host = site.default.plugins
-    if _probe is None or _probe[0] is not host:
-        _probe = (host, _ProbeApplication(_Probe()))
-    return _probe[1]
+    config = _probe_config()
+    if _probe is None or _probe[0] is not host or _probe[1] != config:
+        app = _ProbeApplication(_Probe(), "", config)
+        # Its log lines go nowhere, whatever handlers the site's loggers have (the
+        # probe's answers are checked by the kernel's tests instead).
+        app.log.access_log.propagate = False
+        app.log.error_log.propagate = False
+        _probe = (host, config, app)
+    return _probe[2]
 
 
-def _environ(method: str, path: str, body: bytes = b"", content_type: str = "") -> dict[str, Any]:
+def _probe_requests(app: _ProbeApplication) -> list[tuple[str, str, bytes, str]]:
+    tool_requests = [req for section, req in _TOOL_REQUESTS.items() if section in app.config]
+    return (_KERNEL_REQUESTS + tool_requests) * _ROUNDS
+
+
+def _environ(method: str, target: str, body: bytes = b"", content_type: str = "") -> dict[str, Any]:
+    path, _, query_string = target.partition("?")
     environ: dict[str, Any] = {
         "REQUEST_METHOD": method,
         "SCRIPT_NAME": "",
         "PATH_INFO": path,
-        "QUERY_STRING": "",
+        "QUERY_STRING": query_string,
         "SERVER_NAME": "127.0.0.1",
         "SERVER_PORT": "80",
         "SERVER_PROTOCOL": "HTTP/1.1",
@@ -128,27 +212,54 @@ def _environ(method: str, path: str, body: bytes = b"", content_type: str = "") 
     return environ
 
 
-def _exercise_cycle() -> None:
-    # Not through the WSGI entry point: that would publish the engine's request
-    # channels and write an access line for a request no client made.
+def _exercise_cycle() -> list[tuple[str, str]]:
+    """Run the probe requests; their (target, status line), for the tests."""
     app = _probe_application()
+    listeners = site.engine.listeners
+    if any(listeners.get(channel) for channel in _REQUEST_CHANNELS):
+        return _exercise_below_gateway(app)
+    return _exercise_gateway(app)
+
+
+def _exercise_gateway(app: _ProbeApplication) -> list[tuple[str, str]]:
+    # A private tree: the site's would route to the user's applications.
+    tree = Tree()
+    tree.apps[""] = app
+    tree._refresh()
+    statuses: list[str] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        statuses.append(status)
+
+    requests = _probe_requests(app)
+    for method, target, body, content_type in requests:
+        result = tree(_environ(method, target, body, content_type), start_response)
+        try:
+            b"".join(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+    return [(req[1], status) for req, status in zip(requests, statuses, strict=True)]
+
+
+def _exercise_below_gateway(app: _ProbeApplication) -> list[tuple[str, str]]:
+    # Not through the WSGI entry point: that would publish the engine's request
+    # channels, whose subscribers are the application's code.
     slot = serving.ambient()
     saved = (slot.request, slot.response, slot.session)
-    requests = [
-        ("GET", "/", b"", ""),
-        ("GET", "/missing", b"", ""),
-        ("POST", "/", b"a=1", "application/x-www-form-urlencoded"),
-    ]
+    answers: list[tuple[str, str]] = []
     try:
-        # A few rounds: the interpreter specialises code after it ran several times.
-        for method, path, body, content_type in requests * _ROUNDS:
-            environ = _environ(method, path, body, content_type)
+        for method, target, body, content_type in _probe_requests(app):
+            environ = _environ(method, target, body, content_type)
             request, response = make_request(app, environ)
             slot.request, slot.response = request, response
             try:
-                run_request(request, environ, environ["PATH_INFO"], "")
+                run_request(request, environ, environ["PATH_INFO"], environ["QUERY_STRING"])
                 response.collapse_body()
+                answers.append((target, str(response.status)))
             finally:
                 request.close()
     finally:
         slot.request, slot.response, slot.session = saved
+    return answers

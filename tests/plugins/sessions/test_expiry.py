@@ -153,3 +153,51 @@ def test_a_removed_clean_thread_is_replaced_at_the_next_session(mount, app) -> N
         assert wait_until(lambda: sid not in RamSession.cache)
     finally:
         cherrypit.engine.stop()
+
+
+def test_built_in_storages_are_ready_when_the_engine_has_started(mount, app, storage) -> None:
+    cherrypit.config.update({"plugins.disable": ["server"]})
+    conf = {
+        "/": {"tools.sessions.on": True},
+        "/peek": {
+            "tools.sessions.on": True,
+            "tools.sessions.storage_type": "file",
+            "tools.sessions.storage_path": str(storage),
+        },
+    }
+    client = mount(app, conf)
+    cherrypit.engine.start()
+    try:
+        # Before any request: both storages set up, their cleanup running.
+        assert storage.is_dir()
+        monitors = storages.monitors()
+        assert len(monitors) == 2
+        assert all(m.thread is not None and m.thread.is_alive() for m in monitors)
+        assert RamSession.clean_thread in monitors
+        assert client.get("/count").text == "1"
+        assert client.get("/peek").status == 200
+        # The requests found them prepared: no second monitor.
+        assert storages.monitors() == monitors
+    finally:
+        cherrypit.engine.stop()
+    assert all(m.thread is None for m in monitors)
+
+
+def test_an_application_storage_class_is_set_up_by_its_first_session(mount, app) -> None:
+    setups: list[dict[str, object]] = []
+
+    class Recording(RamSession):
+        @classmethod
+        def setup(cls, **kwargs) -> None:
+            setups.append(kwargs)
+
+    cherrypit.config.update({"plugins.disable": ["server"]})
+    conf = {"/": {"tools.sessions.on": True, "tools.sessions.storage_class": Recording}}
+    client = mount(app, conf)
+    cherrypit.engine.start()
+    try:
+        assert setups == []  # application code: not run at start-up
+        assert client.get("/count").text == "1"
+        assert len(setups) == 1
+    finally:
+        cherrypit.engine.stop()
