@@ -51,15 +51,16 @@ class HelloRoot:
 
 class ParamsRoot:
     @cherrypy.expose
-    def p(self, x: str, a: str, b: str) -> str:
-        return f"x={x} a={a} b={b}"
+    @cherrypy.tools.json_out()
+    def p(self, x: str, a: str, b: str) -> dict[str, str]:
+        return {"x": x, "a": a, "b": b}
 
 
 class JsonRoot:
     @cherrypy.expose
     def echo(self) -> dict[str, Any]:
-        data = cherrypy.request.json
-        return {"value": data["value"] * 2}
+        data: dict[str, Any] = cherrypy.request.json
+        return {**data, "value": data["value"] * 2}
 
 
 class SessionRoot:

@@ -69,14 +69,28 @@ class Case:
         return ""
 
 
-def _check_json_doubled(body: bytes) -> str:
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return f"json_post: body is not JSON: {body[:200]!r}"
-    if data != {"value": 42}:
-        return f"json_post: expected {{'value': 42}}, got {data!r}"
-    return ""
+#: The ``json_post`` request: about 1 KiB of JSON, answered with ``value`` doubled and
+#: the rest echoed (about 1 KiB back).
+JSON_IN: dict[str, Any] = {
+    "value": 21,
+    "items": [{"id": i, "name": f"item-{i:02d}", "tags": ["a", "b"]} for i in range(20)],
+}
+JSON_OUT: dict[str, Any] = {**JSON_IN, "value": 42}
+#: The ``params`` answer: the positional segment and both query parameters, as JSON.
+PARAMS_OUT: dict[str, Any] = {"x": "5", "a": "1", "b": "two"}
+
+
+def _json_check(app: str, expected: dict[str, Any]) -> Callable[[bytes], str]:
+    def check(body: bytes) -> str:
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return f"{app}: body is not JSON: {body[:200]!r}"
+        if data != expected:
+            return f"{app}: expected {expected!r}, got {data!r}"
+        return ""
+
+    return check
 
 
 def _check_not_found(body: bytes) -> str:
@@ -107,14 +121,14 @@ def static_dir() -> str:
 
 CASES: dict[str, Case] = {
     "hello": Case("hello", "GET", "/", expected_body=b"Hello world!"),
-    "params": Case("params", "GET", "/p/5", "a=1&b=two", expected_body=b"x=5 a=1 b=two"),
+    "params": Case("params", "GET", "/p/5", "a=1&b=two", check=_json_check("params", PARAMS_OUT)),
     "json_post": Case(
         "json_post",
         "POST",
         "/echo",
-        body=b'{"value": 21}',
+        body=json.dumps(JSON_IN).encode(),
         content_type="application/json",
-        check=_check_json_doubled,
+        check=_json_check("json_post", JSON_OUT),
     ),
     "notfound": Case("notfound", "GET", "/missing", status=404, check=_check_not_found),
     "static": Case("static", "GET", "/static/" + STATIC_NAME, expected_body=STATIC_BYTES),

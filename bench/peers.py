@@ -77,13 +77,12 @@ def _falcon(app_name: str) -> WSGIApp:
 
     class Params:
         def on_get(self, req: Any, resp: Any, x: str) -> None:
-            resp.content_type = falcon.MEDIA_TEXT
-            resp.text = f"x={x} a={req.get_param('a')} b={req.get_param('b')}"
+            resp.media = {"x": x, "a": req.get_param("a"), "b": req.get_param("b")}
 
     class Echo:
         def on_post(self, req: Any, resp: Any) -> None:
             data = req.get_media()
-            resp.media = {"value": data["value"] * 2}
+            resp.media = {**data, "value": data["value"] * 2}
 
     from bench.cases import static_dir
 
@@ -116,14 +115,14 @@ def _bottle(app_name: str) -> WSGIApp:
         return "Hello world!"
 
     @app.get("/p/<x>")
-    def params(x: str) -> str:
+    def params(x: str) -> dict[str, str]:
         query = bottle.request.query
-        return f"x={x} a={query.a} b={query.b}"
+        return {"x": x, "a": query.a, "b": query.b}
 
     @app.post("/echo")
     def echo() -> dict[str, Any]:
         data = bottle.request.json
-        return {"value": data["value"] * 2}
+        return {**data, "value": data["value"] * 2}
 
     wsgi: WSGIApp = app
     return wsgi
@@ -153,12 +152,13 @@ def _raw(app_name: str) -> WSGIApp:
             headers = [("Content-Type", "application/octet-stream")]
         elif path.startswith("/p/") and method == "GET":
             query = parse_qs(environ.get("QUERY_STRING", ""))
-            body = f"x={path[3:]} a={query['a'][0]} b={query['b'][0]}".encode()
-            headers = text
+            answer = {"x": path[3:], "a": query["a"][0], "b": query["b"][0]}
+            body = json.dumps(answer).encode()
+            headers = [("Content-Type", "application/json")]
         elif path == "/echo" and method == "POST":
             length = int(environ.get("CONTENT_LENGTH") or 0)
             data = json.loads(environ["wsgi.input"].read(length))
-            body = json.dumps({"value": data["value"] * 2}).encode()
+            body = json.dumps({**data, "value": data["value"] * 2}).encode()
             headers = [("Content-Type", "application/json")]
         else:
             body = b"404 Not Found"
