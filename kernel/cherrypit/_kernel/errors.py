@@ -375,6 +375,27 @@ class _PageTemplate:
 
 
 _DEFAULT_PAGE = _PageTemplate(_PAGE)
+def _percent_template(template: _PageTemplate) -> str:
+    """``template`` as a ``%(field)s`` template (literal ``%`` doubled)."""
+    pieces = [template.literals[0].replace("%", "%%")]
+    for field, literal in zip(template.fields, template.literals[1:], strict=True):
+        pieces.append(f"%({field})s")
+        pieces.append(literal.replace("%", "%%"))
+    return "".join(pieces)
+
+
+#: The default page as a ``%``-template, CherryPy's form: ``cherrypy._cperror`` exposes
+#: it as ``_HTTPErrorTemplate``, which applications replace to restyle every error page.
+HTTP_ERROR_TEMPLATE = _percent_template(_DEFAULT_PAGE)
+
+
+def _replaced_template() -> str | None:
+    """``cherrypy._cperror._HTTPErrorTemplate`` when an application replaced it."""
+    module = sys.modules.get("cherrypit._cperror")
+    template = getattr(module, "_HTTPErrorTemplate", HTTP_ERROR_TEMPLATE)
+    if template is HTTP_ERROR_TEMPLATE or not isinstance(template, str):
+        return None
+    return template
 
 # Some browsers replace short error bodies by their own "friendly" page; padding the
 # body above these sizes keeps the application's message visible.
@@ -475,11 +496,21 @@ def _render_error_page(
                 "<br />In addition, the custom error page failed:\n<br />"
                 + html.escape(failure, quote=False)
             )
+    response.headers["Content-Type"] = "text/html;charset=utf-8"
+    replaced = _replaced_template()
+    if replaced is not None:
+        try:
+            # As in CherryPy: the plain (escaped) traceback, no development extras.
+            return (replaced % values).encode("utf-8")
+        except Exception:
+            failure = _format_one_line(sys.exc_info()[1])
+            from cherrypit._kernel import site
+
+            site.log(f"_cperror._HTTPErrorTemplate failed: {failure}", "HTTP", 40, True)
     if report is not None:
         values["traceback"] = report.html()
     if hint:
         values["traceback"] += f'<span class="hint">{html.escape(hint, quote=False)}</span>'
-    response.headers["Content-Type"] = "text/html;charset=utf-8"
     return _DEFAULT_PAGE.render(values).encode("utf-8")
 
 
