@@ -1129,3 +1129,31 @@ def test_uri_encoding_from_config_decodes_the_path(kernel: None) -> None:
     # %E9 is "é" in latin-1 and not valid UTF-8.
     assert c.get("/latin/caf%E9").text == "latin|café"
     assert c.get("/other/caf%C3%A9").text == "other|café"
+
+
+def test_request_headers_from_the_environ_are_stripped_and_decoded(kernel: None) -> None:
+    seen: dict[str, Any] = {}
+
+    def index(self: Any) -> str:
+        request = cherrypit.request
+        seen["headers"] = dict(request.headers)
+        seen["header_list"] = list(request.header_list)
+        seen["cookie"] = request.cookie["a"].value
+        return "ok"
+
+    client = serve(handler(index))
+    headers = {
+        "X-Encoded": " =?utf-8?b?4oKsMTAw?= ",  # RFC 2047: "€100"
+        "X-Latin": "caf\u00e9",  # PEP 3333: ISO-8859-1 text, kept as it came
+        "X-Plain": "  spaced  ",
+        "Cookie": "a=1; b=2",
+    }
+    answer = client.get("/", headers=headers)
+    assert answer.body == b"ok", answer.text
+    assert seen["headers"]["X-Encoded"] == "\u20ac100"
+    assert seen["headers"]["X-Latin"] == "caf\u00e9"
+    assert seen["headers"]["X-Plain"] == "spaced"
+    assert seen["cookie"] == "1"
+    # header_list keeps the values as the server sent them.
+    assert ("X-Plain", "  spaced  ") in seen["header_list"]
+    assert ("X-Encoded", " =?utf-8?b?4oKsMTAw?= ") in seen["header_list"]

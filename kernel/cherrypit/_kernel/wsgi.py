@@ -83,20 +83,23 @@ def environ_headers(environ: dict[str, Any]) -> tuple[list[tuple[str, str]], Hea
             if len(_HEADER_KEYS) >= _SHAPE_CACHE_LIMIT:
                 _HEADER_KEYS.clear()
             _HEADER_KEYS[shape] = header_keys
-    pairs = []
-    headers = new_header_map()
-    setitem = dict.__setitem__
-    cookies = []
+    pairs: list[tuple[str, str]] = []
+    values: dict[str, str] = {}
     for key, name in header_keys:
         value = environ[key]
         pairs.append((name, value))
-        value = value.strip()
-        if "=?" in value or not value.isascii():
-            value = decode_TEXT_maybe(value)
-        setitem(headers, name, value)
-        if name == "Cookie":
-            cookies.append(value)
-    return pairs, headers, cookies
+        values[name] = value.strip()
+    # One scan of all values for the rare encoded or non-ASCII one.
+    text = "".join(values.values())
+    if "=?" in text or not text.isascii():
+        for name, value in values.items():
+            if "=?" in value or not value.isascii():
+                values[name] = decode_TEXT_maybe(value)
+    headers = new_header_map()
+    dict.update(headers, values)
+    # A WSGI environ holds one HTTP_COOKIE at most (the server joins repeated ones).
+    cookie = values.get("Cookie")
+    return pairs, headers, [] if cookie is None else [cookie]
 
 
 def _recode(text: str, encoding: str) -> str:
