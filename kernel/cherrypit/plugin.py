@@ -43,6 +43,7 @@ from cherrypit._kernel.tools import (
     Tool,
     Toolbox,
 )
+from cherrypit._kernel.warmup import WarmupProbe
 from cherrypit.process.plugins import BackgroundTask, Monitor, SimplePlugin
 
 #: The hook points of the request cycle, in the order they run (``on_start_resource``
@@ -111,6 +112,7 @@ __all__ = [
     "Tool",
     "Toolbox",
     "ValueCheck",
+    "WarmupProbe",
     "check_handler_result",
     "current",
     "current_request",

@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from cherrypit.plugin import Settings, hookimpl
+from cherrypit.plugin import Settings, WarmupProbe, hookimpl
 from cherrypit_sessions import api, settings, storages
+from cherrypit_sessions.ram import WarmupSession
 
 if TYPE_CHECKING:
     from cherrypit import Toolbox
@@ -26,6 +27,7 @@ __all__ = [
     "cherrypit_engine_teardown",
     "cherrypit_register_tools",
     "cherrypit_settings",
+    "cherrypit_warmup_probes",
 ]
 
 
@@ -41,6 +43,17 @@ def cherrypit_settings() -> Mapping[str, Settings]:
     attribute); the storage-aware check refuses what cannot work and warns about the
     rest."""
     return {"tools.sessions": Settings((), unknown="allow", check=settings.check)}
+
+
+@hookimpl
+def cherrypit_warmup_probes() -> Mapping[str, WarmupProbe]:
+    """A new session at engine start, in a storage that keeps nothing."""
+    config = {
+        "tools.sessions.on": True,
+        "tools.sessions.storage_class": WarmupSession,
+        "tools.sessions.clean_freq": None,
+    }
+    return {"/session": WarmupProbe(config, "/session")}
 
 
 @hookimpl

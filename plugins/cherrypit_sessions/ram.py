@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 from cherrypit_sessions.base import Session, SessionLockTimeout
 
-__all__ = ["RamSession"]
+__all__ = ["RamSession", "WarmupSession"]
 
 
 class RamSession(Session):
@@ -104,3 +104,22 @@ class RamSession(Session):
     def __len__(self) -> int:
         """The number of stored sessions (CherryPy's meaning of ``len(session)``)."""
         return len(self.cache)
+
+
+class WarmupSession(RamSession):
+    """The sessions of the start-up warm-up probe: RAM sessions that are never stored.
+
+    Their own (empty) cache and locks: the application's sessions are not touched.
+    """
+
+    cache: ClassVar[dict[str, tuple[dict[str, Any], datetime.datetime]]] = {}
+    locks: ClassVar[dict[str, threading.Lock]] = {}
+
+    def _save(self, expiration_time: datetime.datetime) -> None:
+        pass
+
+    def release_lock(self) -> None:
+        sid = self.id
+        super().release_lock()
+        with self._locks_guard:
+            self.locks.pop(sid or "", None)

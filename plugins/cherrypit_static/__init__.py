@@ -11,10 +11,12 @@ path is kept inside its directory), :mod:`~cherrypit_static.ranges`,
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from cherrypit import HandlerTool
-from cherrypit.plugin import hookimpl
+from cherrypit.plugin import WarmupProbe, hookimpl
 from cherrypit_static import mime, respond, tools
 
 if TYPE_CHECKING:
@@ -24,6 +26,7 @@ __all__ = [
     "cherrypit_compat_attribute",
     "cherrypit_register_tools",
     "cherrypit_section_markers",
+    "cherrypit_warmup_probes",
     "mime",
     "respond",
     "tools",
@@ -45,6 +48,14 @@ def cherrypit_register_tools(toolbox: Toolbox) -> None:
     """Add ``staticdir`` and ``staticfile`` (``before_handler``, priority 50, as in CherryPy)."""
     toolbox.staticdir = HandlerTool(tools.staticdir)
     toolbox.staticfile = HandlerTool(tools.staticfile)
+
+
+@hookimpl
+def cherrypit_warmup_probes() -> Mapping[str, WarmupProbe]:
+    """A file through ``tools.staticdir`` at engine start (this package's own, read only)."""
+    folder = os.path.dirname(os.path.abspath(__file__))
+    config = {"tools.staticdir.on": True, "tools.staticdir.dir": folder}
+    return {"/static": WarmupProbe(config, "/static/" + os.path.basename(__file__))}
 
 
 @hookimpl

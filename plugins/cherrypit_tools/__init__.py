@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from cherrypit import ErrorTool, Tool
-from cherrypit.plugin import REFUSE, WARN, Settings, hookimpl
+from cherrypit.plugin import REFUSE, WARN, Settings, WarmupProbe, hookimpl
 from cherrypit_tools import (
     auth_basic,
     auth_digest,
@@ -50,6 +50,7 @@ __all__ = [
     "cherrypit_engine_teardown",
     "cherrypit_register_tools",
     "cherrypit_settings",
+    "cherrypit_warmup_probes",
     "cors",
     "cpstats",
     "cptools",
@@ -100,6 +101,17 @@ def cherrypit_config_defaults() -> Mapping[str, Any]:
         "tools.log_headers.on": True,
         "tools.trailing_slash.on": True,
         "tools.encode.on": True,
+    }
+
+
+@hookimpl
+def cherrypit_warmup_probes() -> Mapping[str, WarmupProbe]:
+    """A JSON post through ``tools.json_in`` and ``tools.json_out`` at engine start."""
+    json_tools = {"tools.json_in.on": True, "tools.json_out.on": True}
+    return {
+        "/json": WarmupProbe(
+            json_tools, "/json", "POST", b'{"a": [1, "b"], "c": null}', "application/json"
+        )
     }
 
 

@@ -9,7 +9,8 @@ import pytest
 
 import cherrypit
 from cherrypit._kernel import site, warmup
-from cherrypit.testing import Client, LogRecords
+from cherrypit.plugin import Tool, WarmupProbe, hookimpl
+from cherrypit.testing import Client, LogRecords, site_context
 
 
 class _Counting:
@@ -178,3 +179,38 @@ def test_a_failing_warm_up_does_not_stop_the_start(
         cherrypit.engine.stop()
     assert "warm-up failed" in error_log.text()
     assert "attribute access fails" in error_log.text()
+
+
+class _ProbingPlugin:
+    """A stub plugin with a tool of its own and a warm-up probe that turns it on."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    @hookimpl
+    def cherrypit_register_tools(self, toolbox: Any) -> None:
+        toolbox.stamp = Tool("before_handler", lambda: self.calls.append("stamp"))
+
+    @hookimpl
+    def cherrypit_warmup_probes(self) -> dict[str, WarmupProbe]:
+        return {"/stamped": WarmupProbe({"tools.stamp.on": True}, "/stamped/1?x=2")}
+
+
+def test_a_plugin_probe_runs_its_tool_at_engine_start() -> None:
+    stub = _ProbingPlugin()
+    with site_context(autoload=False, plugins=[("stub", stub)]):
+        cherrypit.tree.mount(_Counting(), "")
+        answers = warmup._exercise_cycle()
+    assert ("/stamped/1?x=2", "200 OK") in answers
+    assert stub.calls == ["stamp"] * warmup._ROUNDS
+
+
+def test_a_malformed_probe_is_refused_by_name() -> None:
+    class Broken:
+        @hookimpl
+        def cherrypit_warmup_probes(self) -> dict[str, Any]:
+            return {"/a/b": WarmupProbe({}, "/a/b")}
+
+    with site_context(autoload=False, plugins=[("broken", Broken())]):
+        with pytest.raises(TypeError, match="'/a/b'"):
+            warmup._exercise_cycle()

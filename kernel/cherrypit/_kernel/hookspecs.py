@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from cherrypit._kernel.settings import Settings
     from cherrypit._kernel.tools import Toolbox
     from cherrypit._kernel.tree import Application
+    from cherrypit._kernel.warmup import WarmupProbe
 
 PROJECT = "cherrypit"
 
@@ -210,4 +211,18 @@ def cherrypit_config_defaults() -> Mapping[str, Any]:  # type: ignore[empty-body
         config's value; a key still at its default goes away with the plugin when
         the plugin is disabled.  Two plugins returning one key is a start-up error
         naming both.
+    """
+
+
+@hookspec
+def cherrypit_warmup_probes() -> Mapping[str, WarmupProbe]:  # type: ignore[empty-body]
+    """Requests for the start-up warm-up, so this plugin's per-request code is warm.
+
+    :return: one-segment section path (``"/echo"``) → :class:`~cherrypit.plugin.WarmupProbe`:
+        the config of that section of the kernel's private probe application (this
+        plugin's tools switched on) and the request sent there, ten times, at every
+        engine start.  Nothing of the user's application runs for it, and the probe's
+        log lines go nowhere; use storages of your own for what the tools keep (the
+        sessions plugin gives the probe a RAM storage that stores nothing).  Two
+        plugins returning one path is a start-up error naming both.
     """

@@ -320,6 +320,14 @@ class PluginHost:
             hook.cherrypit_engine_setup.call_historic(kwargs={"engine": site.engine})
         site.config.touch()
 
+    def collect(self, hook_name: str, what: str) -> list[tuple[str, Any]]:
+        """The ``(key, value)`` pairs the plugins' mappings for ``hook_name`` return.
+
+        :raises PluginError: when two plugins return one key (``what`` names it).
+        """
+        self.ensure_loaded()
+        return self._collect(hook_name, what)
+
     def _collect(self, hook_name: str, what: str) -> list[tuple[str, Any]]:
         """The ``(key, value)`` pairs the hook's mappings return; a key twice is an error."""
         results: list[Mapping[str, Any]] = getattr(self.pm.hook, hook_name)()

@@ -9,22 +9,25 @@ the engine starts, before the HTTP server accepts connections.
 Nothing the application can observe happens: no handler, tool set-up, request
 namespace or engine channel of the application is run.  The cycle itself is
 exercised with a private probe application of the kernel's own (not mounted, no
-site config, logs that write nowhere) whose requests also run the JSON and static
-tools when plugins provide them.  An application's plans and walks are built from
-dispatcher walks of ``/``, its config sections and its root's exposed methods, which
-only read attributes.  The probe goes in through a WSGI call like a server's, so the
-gateway's code is warm too, unless the engine has subscribers to the per-request
-channels (``acquire_thread``, ``before_request``, ``after_request``): those are the
+site config, logs that write nowhere), with the requests plugins add through
+``cherrypit_warmup_probes`` (JSON, a static file, a session: their tools' code).
+An application's plans and walks are built from dispatcher walks of ``/``, its
+config sections and its root's exposed methods, which only read attributes.  The
+probe goes in through a WSGI call like a server's, so the gateway's code is warm
+too, unless the engine has subscribers to the per-request channels
+(``acquire_thread``, ``before_request``, ``after_request``): those are the
 application's code, and the probe then enters below the gateway.
 """
 
 from __future__ import annotations
 
+import gc
 import importlib
 import io
-import os
+import re
+from collections.abc import Mapping
 from types import FunctionType
-from typing import Any
+from typing import Any, NamedTuple
 
 from cherrypit._kernel import serving, site
 from cherrypit._kernel.dispatch import Dispatcher, _computes_attributes
@@ -51,11 +54,23 @@ _KERNEL_REQUESTS = [
     ("GET", "/page/7?a=1&b=%C3%A9", b"", ""),
     ("POST", "/", b"a=1", "application/x-www-form-urlencoded"),
 ]
-#: Probe requests for the tools plugins provide, by the config section they need.
-_TOOL_REQUESTS = {
-    "/echo": ("POST", "/echo", b'{"a": [1, "b"]}', "application/json"),
-    "/files": ("GET", f"/files/{os.path.basename(__file__)}", b"", ""),
-}
+
+
+class WarmupProbe(NamedTuple):
+    """A request of a plugin's for the start-up probe (``cherrypit_warmup_probes``).
+
+    The probe application answers every path: ``index`` at ``/``, and a catch-all
+    handler elsewhere that reads ``request.json`` and touches the session when there
+    are ones, and returns ``"ok"``.
+    """
+
+    #: The config of the probe's section for this request: the plugin's tools on.
+    config: Mapping[str, Any]
+    #: The request target, under the section (``"/echo"``, ``"/files/x.txt?a=1"``).
+    target: str
+    method: str = "GET"
+    body: bytes = b""
+    content_type: str = ""
 
 
 def warm_up(tree: Any) -> None:
@@ -66,6 +81,9 @@ def warm_up(tree: Any) -> None:
         if isinstance(app, Application):
             prepare(app)
     _exercise_cycle()
+    # The probe's garbage (a session's cycles, say) is collected now, not by the
+    # first requests: only the young generations, which is quick.
+    gc.collect(1)
 
 
 def prepare(app: Application) -> None:
@@ -120,25 +138,31 @@ class _Probe:
 
     page.exposed = True  # type: ignore[attr-defined]
 
-    def echo(self) -> Any:
-        return {"echo": getattr(serving.ambient().request, "json", None)}
-
-    echo.exposed = True  # type: ignore[attr-defined]
 
 
-def _probe_config() -> dict[str, Any]:
-    # The tools of the usual requests, when plugins provide them (any can be off):
-    # JSON in and out, and a static directory (this module's own, read only).
-    toolbox = site.default.toolbox
-    config: dict[str, Any] = {}
-    if toolbox.get("json_in") is not None and toolbox.get("json_out") is not None:
-        config["/echo"] = {"tools.json_in.on": True, "tools.json_out.on": True}
-    if toolbox.get("staticdir") is not None:
-        config["/files"] = {
-            "tools.staticdir.on": True,
-            "tools.staticdir.dir": os.path.dirname(os.path.abspath(__file__)),
-        }
-    return config
+def _section_page(*args: Any, **params: Any) -> str:
+    """The probe's page at each plugin section: reads what plugins' tools prepared."""
+    slot = serving.ambient()
+    getattr(slot.request, "json", None)
+    session = slot.session
+    if session is not None:
+        session["probe"] = session.get("probe", 0) + 1
+    return "ok"
+
+
+_section_page.exposed = True  # type: ignore[attr-defined]
+def _plugin_probes() -> dict[str, WarmupProbe]:
+    """Section → probe, from the plugins' ``cherrypit_warmup_probes``."""
+    probes = dict(site.default.plugins.collect("cherrypit_warmup_probes", "warm-up probe"))
+    for section, probe in probes.items():
+        if not (isinstance(probe, WarmupProbe) and _SECTION.fullmatch(section)):
+            raise TypeError(
+                f"warm-up probe {section!r}: expected a WarmupProbe at a one-segment path"
+            )
+    return probes
+
+
+_SECTION = re.compile(r"/[A-Za-z_][A-Za-z0-9_]*")
 
 
 class _ProbeApplication(Application):
@@ -165,7 +189,7 @@ class _ProbeApplication(Application):
 _PROBE_DISPATCHER = Dispatcher()
 #: (plugin host, probe application): one probe per set of plugins, not one per start
 #: (each application has a logger of its own, kept by the logging module).
-_probe: tuple[Any, dict[str, Any], _ProbeApplication] | None = None
+_probe: tuple[Any, dict[str, WarmupProbe], _ProbeApplication] | None = None
 #: Engine channels published around each request served through the WSGI entry point.
 _REQUEST_CHANNELS = ("acquire_thread", "before_request", "after_request")
 
@@ -173,20 +197,25 @@ _REQUEST_CHANNELS = ("acquire_thread", "before_request", "after_request")
 def _probe_application() -> _ProbeApplication:
     global _probe
     host = site.default.plugins
-    config = _probe_config()
-    if _probe is None or _probe[0] is not host or _probe[1] != config:
-        app = _ProbeApplication(_Probe(), "", config)
+    probes = _plugin_probes()
+    if _probe is None or _probe[0] is not host or _probe[1] != probes:
+        root = _Probe()
+        for section in probes:
+            setattr(root, section[1:], _section_page)
+        config = {section: dict(probe.config) for section, probe in probes.items()}
+        app = _ProbeApplication(root, "", config)
         # Its log lines go nowhere, whatever handlers the site's loggers have (the
         # probe's answers are checked by the kernel's tests instead).
         app.log.access_log.propagate = False
         app.log.error_log.propagate = False
-        _probe = (host, config, app)
+        _probe = (host, probes, app)
     return _probe[2]
 
 
-def _probe_requests(app: _ProbeApplication) -> list[tuple[str, str, bytes, str]]:
-    tool_requests = [req for section, req in _TOOL_REQUESTS.items() if section in app.config]
-    return (_KERNEL_REQUESTS + tool_requests) * _ROUNDS
+def _probe_requests() -> list[tuple[str, str, bytes, str]]:
+    assert _probe is not None
+    plugin_requests = [(p.method, p.target, p.body, p.content_type) for p in _probe[1].values()]
+    return (_KERNEL_REQUESTS + plugin_requests) * _ROUNDS
 
 
 def _environ(method: str, target: str, body: bytes = b"", content_type: str = "") -> dict[str, Any]:
@@ -231,7 +260,7 @@ def _exercise_gateway(app: _ProbeApplication) -> list[tuple[str, str]]:
     def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
         statuses.append(status)
 
-    requests = _probe_requests(app)
+    requests = _probe_requests()
     for method, target, body, content_type in requests:
         result = tree(_environ(method, target, body, content_type), start_response)
         try:
@@ -250,7 +279,7 @@ def _exercise_below_gateway(app: _ProbeApplication) -> list[tuple[str, str]]:
     saved = (slot.request, slot.response, slot.session)
     answers: list[tuple[str, str]] = []
     try:
-        for method, target, body, content_type in _probe_requests(app):
+        for method, target, body, content_type in _probe_requests():
             environ = _environ(method, target, body, content_type)
             request, response = make_request(app, environ)
             slot.request, slot.response = request, response
