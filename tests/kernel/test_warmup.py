@@ -214,3 +214,23 @@ def test_a_malformed_probe_is_refused_by_name() -> None:
     with site_context(autoload=False, plugins=[("broken", Broken())]):
         with pytest.raises(TypeError, match="'/a/b'"):
             warmup._exercise_cycle()
+
+
+def test_root_pages_follow_attribute_lookup_order() -> None:
+    class Base:
+        @cherrypit.expose
+        def report(self) -> str:
+            return "base"
+
+        @cherrypit.expose
+        def about(self) -> str:
+            return "about"
+
+    class Child(Base):
+        def report(self) -> str:  # overridden, no longer exposed
+            return "child"
+
+    child = Child()
+    child.about = "not a page"  # type: ignore[assignment,method-assign]
+    assert warmup._root_pages(Child()) == ["/about"]
+    assert warmup._root_pages(child) == []

@@ -375,6 +375,8 @@ class _PageTemplate:
 
 
 _DEFAULT_PAGE = _PageTemplate(_PAGE)
+
+
 def _percent_template(template: _PageTemplate) -> str:
     """``template`` as a ``%(field)s`` template (literal ``%`` doubled)."""
     pieces = [template.literals[0].replace("%", "%%")]
@@ -396,6 +398,7 @@ def _replaced_template() -> str | None:
     if template is HTTP_ERROR_TEMPLATE or not isinstance(template, str):
         return None
     return template
+
 
 # Some browsers replace short error bodies by their own "friendly" page; padding the
 # body above these sizes keeps the application's message visible.

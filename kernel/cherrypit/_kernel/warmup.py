@@ -59,9 +59,9 @@ _KERNEL_REQUESTS = [
 class WarmupProbe(NamedTuple):
     """A request of a plugin's for the start-up probe (``cherrypit_warmup_probes``).
 
-    The probe application answers every path: ``index`` at ``/``, and a catch-all
-    handler elsewhere that reads ``request.json`` and touches the session when there
-    are ones, and returns ``"ok"``.
+    At each plugin's section the probe application has a page that takes any path
+    segments and parameters, reads ``request.json`` and touches the session when
+    there are ones, and returns ``"ok"``.
     """
 
     #: The config of the probe's section for this request: the plugin's tools on.
@@ -111,18 +111,21 @@ def _root_pages(root: Any) -> list[str]:
     cls = type(root)
     if _computes_attributes(cls):
         return []
-    instance_names = getattr(root, "__dict__", None) or {}
+    # Attribute lookup order: the instance, then the classes of the MRO.
+    seen = set(getattr(root, "__dict__", None) or ())
     pages: list[str] = []
     for klass in cls.__mro__:
         for name, value in vars(klass).items():
+            if name in seen:
+                continue
+            seen.add(name)
             if (
                 type(value) is FunctionType
                 and not name.startswith("_")
-                and name not in instance_names
                 and getattr(value, "exposed", False)
             ):
                 pages.append(f"/{name}")
-    return sorted(set(pages))[:_SECTION_LIMIT]
+    return sorted(pages)[:_SECTION_LIMIT]
 
 
 class _Probe:
@@ -139,7 +142,6 @@ class _Probe:
     page.exposed = True  # type: ignore[attr-defined]
 
 
-
 def _section_page(*args: Any, **params: Any) -> str:
     """The probe's page at each plugin section: reads what plugins' tools prepared."""
     slot = serving.ambient()
@@ -151,6 +153,8 @@ def _section_page(*args: Any, **params: Any) -> str:
 
 
 _section_page.exposed = True  # type: ignore[attr-defined]
+
+
 def _plugin_probes() -> dict[str, WarmupProbe]:
     """Section → probe, from the plugins' ``cherrypit_warmup_probes``."""
     probes = dict(site.default.plugins.collect("cherrypit_warmup_probes", "warm-up probe"))
@@ -253,8 +257,7 @@ def _exercise_cycle() -> list[tuple[str, str]]:
 def _exercise_gateway(app: _ProbeApplication) -> list[tuple[str, str]]:
     # A private tree: the site's would route to the user's applications.
     tree = Tree()
-    tree.apps[""] = app
-    tree._refresh()
+    tree.graft(app)
     statuses: list[str] = []
 
     def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
