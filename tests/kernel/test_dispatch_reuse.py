@@ -10,6 +10,7 @@ from typing import Any
 
 import cherrypit
 from cherrypit._kernel import tree as tree_module
+from cherrypit._kernel.dispatch import Dispatcher
 from cherrypit.testing import mount_and_client as serve
 
 
@@ -185,3 +186,121 @@ def test_a_config_change_forgets_the_walks() -> None:
     only.merge({"/": {"response.headers.X-After": "yes"}})
     assert not only.walk_cache()
     assert client.get("/").headers["x-after"] == "yes"
+
+
+# --- paths never walked, answered from a walk of the same shape ----------------------
+
+
+class Shop:
+    def __init__(self) -> None:
+        self.items = Items()
+
+    @cherrypit.expose
+    def index(self) -> str:
+        return "shop"
+
+    @cherrypit.expose
+    def item(self, number: str, detail: str = "") -> str:
+        return f"item {number} {detail}".strip()
+
+
+class Items:
+    @cherrypit.expose
+    def default(self, *ids: str) -> str:
+        return "items " + "/".join(ids)
+
+
+SHAPED_PATHS = [
+    "/item/41",
+    "/item/42",
+    "/item/42/",
+    "/item/43/colour",
+    "/item/a-b",
+    "/item/index",
+    "/item/default",
+    "/items/1",
+    "/items/2/",
+    "/items/3/4/5",
+    "/nothing",
+    "/nothing/else",
+    "/other/",
+]
+
+
+def _answers(client: Any, paths: list[str]) -> list[tuple[int, str, str]]:
+    out = []
+    for path in paths:
+        response = client.get(path)
+        out.append((response.status, response.text, response.headers.get("location", "")))
+    return out
+
+
+def test_a_path_never_walked_answers_as_a_fresh_walk_would() -> None:
+    # Each path alone in a fresh tree (nothing remembered) against one client that
+    # answers them in a row, each from the walks of the ones before.
+    fresh = []
+    for path in SHAPED_PATHS:
+        cherrypit.tree.apps.clear()
+        fresh.extend(_answers(serve(Shop()), [path]))
+    cherrypit.tree.apps.clear()
+    shared = serve(Shop())
+    assert _answers(shared, SHAPED_PATHS) == fresh
+    # And again, now that every shape is remembered.
+    assert _answers(shared, SHAPED_PATHS) == fresh
+
+
+def test_paths_of_a_remembered_shape_are_not_walked(monkeypatch: Any) -> None:
+    walks: list[str] = []
+    walk = Dispatcher._walk
+
+    def counting_walk(self: Any, request: Any, path: str, *args: Any) -> Any:
+        walks.append(path)
+        return walk(self, request, path, *args)
+
+    monkeypatch.setattr(Dispatcher, "_walk", counting_walk)
+    client = serve(Shop())
+    for i in range(100):
+        assert client.get(f"/item/{i}").text == f"item {i}"
+        assert client.get(f"/items/{i}/{i + 1}").text == f"items {i}/{i + 1}"
+        assert client.get(f"/missing{i}").status == 404
+    assert walks == ["/item/0", "/items/0/1", "/missing0"]
+
+
+def test_an_attribute_named_like_a_positional_argument_is_walked_to() -> None:
+    shop = Shop()
+    client = serve(shop)
+    assert client.get("/items/1").text == "items 1"
+    assert client.get("/items/2").text == "items 2"
+    shop.items.special = cherrypit.expose(lambda: "special")  # type: ignore[attr-defined]
+    shop.items.page = Page("page")  # type: ignore[attr-defined]
+    assert client.get("/items/special").text == "special"
+    assert client.get("/items/page/").text == "page"
+    assert client.get("/items/3").text == "items 3"
+
+
+def test_a_node_added_where_the_remembered_walk_found_none_is_seen() -> None:
+    shop = Shop()
+    client = serve(shop)
+    assert client.get("/missing1").status == 404
+    assert client.get("/missing2").status == 404
+    # The walk of /missing1 read root.missing1: adding it makes that walk stale.
+    shop.missing1 = Page("now here")  # type: ignore[attr-defined]
+    assert client.get("/missing1/").text == "now here"
+    assert client.get("/missing3").status == 404
+
+
+def test_a_config_section_of_one_positional_value_applies_to_that_one_only() -> None:
+    client = serve(Shop(), config={"/item/7": {"response.headers.X-Seven": "yes"}})
+    assert "x-seven" not in client.get("/item/6").headers
+    assert client.get("/item/7").headers["x-seven"] == "yes"
+    assert "x-seven" not in client.get("/item/8").headers
+
+
+def test_a_positional_handler_replaced_at_run_time_serves_new_values() -> None:
+    shop = Shop()
+    client = serve(shop)
+    assert client.get("/item/1").text == "item 1"
+    shop.item = cherrypit.expose(lambda number: f"new {number}")  # type: ignore[method-assign,assignment]
+    assert client.get("/item/2").text == "new 2"
+    del shop.item
+    assert client.get("/item/3").text == "item 3"

@@ -9,6 +9,7 @@ import pytest
 
 import cherrypit
 from cherrypit._kernel import site, warmup
+from cherrypit._kernel.dispatch import Dispatcher
 from cherrypit.plugin import Tool, WarmupProbe, hookimpl
 from cherrypit.testing import Client, LogRecords, site_context
 
@@ -115,9 +116,60 @@ def test_exposed_methods_of_the_root_are_walked_at_start_without_being_called() 
     root = _Counting()
     app = cherrypit.tree.mount(root, "")
     _start_and_stop()
-    walked = {path for _dispatcher, path in app.walk_cache()}
+    walked = {key[1] for key in app.walk_cache() if len(key) == 2}
     assert {"/", "/index", "/default"} <= walked
     assert root.calls == []
+
+
+def test_first_requests_for_positional_arguments_and_404s_need_no_walk(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class Shop:
+        @cherrypit.expose
+        def index(self) -> str:
+            return "shop"
+
+        @cherrypit.expose
+        def item(self, number: str) -> str:
+            return f"item {number}"
+
+    cherrypit.tree.mount(Shop(), "")
+    _start_and_stop()
+    walks: list[str] = []
+    walk = Dispatcher._walk
+
+    def counting_walk(self: Any, request: Any, path: str, *args: Any) -> Any:
+        walks.append(path)
+        return walk(self, request, path, *args)
+
+    monkeypatch.setattr(Dispatcher, "_walk", counting_walk)
+    client = Client()
+    assert client.get("/item/7").text == "item 7"
+    assert client.get("/nope").status == 404
+    assert walks == []
+
+
+def test_a_root_whose_default_is_a_property_gets_no_open_walk_at_start() -> None:
+    reads: list[str] = []
+
+    class Guarded:
+        @cherrypit.expose
+        def index(self) -> str:
+            return "home"
+
+        @cherrypit.expose
+        def page(self, number: str) -> str:
+            return number
+
+        @property
+        def default(self) -> Any:
+            reads.append("default")
+            return None
+
+    cherrypit.tree.mount(Guarded(), "")
+    _start_and_stop()
+    assert reads == []
+    assert Client().get("/page/3").text == "3"
 
 
 def test_roots_that_make_attributes_up_are_not_walked_at_start() -> None:

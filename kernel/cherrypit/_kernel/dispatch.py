@@ -27,6 +27,7 @@ from cherrypit._kernel.proxy import DEFAULT_TRUSTED, is_trusted
 
 if TYPE_CHECKING:
     from cherrypit._kernel.request import Request, Response
+    from cherrypit._kernel.tree import Application
 
 __all__ = [
     "Dispatcher",
@@ -373,10 +374,19 @@ def _plain_reads(observations: list[tuple[Any, str, Any]]) -> Iterator[tuple[Any
 class _Walk:
     """A dispatcher walk remembered with the attributes it read (see ``find_trail``)."""
 
-    __slots__ = ("observations", "segments", "sources", "trail")
+    __slots__ = ("observations", "open_parent", "segments", "sources", "trail")
 
-    def __init__(self, trail: Trail, observations: list[tuple[Any, str, Any]], path: str) -> None:
+    def __init__(
+        self,
+        trail: Trail,
+        observations: list[tuple[Any, str, Any]],
+        path: str,
+        open_parent: Any = None,
+    ) -> None:
         self.trail = trail
+        #: For a walk with an open tail (see :class:`_WalkShape`): the node that has
+        #: no attribute named after the tail's first segment.
+        self.open_parent = open_parent
         self.observations = tuple(_plain_reads(observations))
         self.segments = sum(1 for x in path.split("/") if x)
         # Section markers in the sources decided trail.sections: sources edited in
@@ -391,6 +401,32 @@ class _Walk:
             if now is not value and (type(now) is not MethodType or now != value):
                 return False
         return self.sources == self.trail.sources
+
+
+class _WalkShape:
+    """Where a walk stopped reading segment names (filled in by ``Dispatcher._walk``).
+
+    A walk that finds no attribute for a segment, with no config section there or
+    below, reads none of the later segments: its result (a positional-argument
+    handler, ``default``, or a 404) is the same for any names in those places that
+    are no attributes either.  ``open_tail`` counts those trailing segments (0: the
+    walk depends on every name), ``open_parent`` is the node that lacked the first.
+    """
+
+    __slots__ = ("open_parent", "open_tail")
+
+    def __init__(self) -> None:
+        self.open_tail = 0
+        self.open_parent: Any = None
+
+
+#: Longest open tail looked for when a path was never walked (each try is a lookup).
+_OPEN_TAIL_TRIES = 8
+
+
+def _shape_key(dispatcher: Any, segments: list[str], tail: int, slash: bool) -> tuple[Any, ...]:
+    """The walk-cache key of the walks of ``segments`` that leave ``tail`` segments open."""
+    return (dispatcher, tuple(segments[: len(segments) - tail]), tail, slash)
 
 
 _prefix_cache: dict[frozenset[str], frozenset[str]] = {}
@@ -498,20 +534,87 @@ class Dispatcher(CycleDispatcher):
         walks = app.walk_cache()
         key = (self, path)
         known: _Walk | None = walks.get(key)
-        if known is not None and known is not _VOLATILE and not (
-            limit and known.segments > limit
-        ):
+        if known is not None and known is not _VOLATILE and not (limit and known.segments > limit):
             if known.holds():
                 return known.trail
             # Something the walk read has changed: walk this path every time from now
             # on, so that attributes computed on each read are not read twice.
             app.remember_walk(key, _VOLATILE)
             known = _VOLATILE
+        if known is None:
+            derived = self._reuse_open_walk(app, walks, path, limit)
+            if derived is not None:
+                return derived
         seen: list[tuple[Any, str, Any]] = [(app, "root", app.root)]
-        trail = self._walk(request, path, dynamic, limit, root_section, seen)
+        shape = _WalkShape()
+        trail = self._walk(request, path, dynamic, limit, root_section, seen, shape)
         if known is None and not any(entry is _UNCACHEABLE for entry in seen):
-            app.remember_walk(key, _Walk(trail, seen, path))
+            walk = _Walk(trail, seen, path, shape.open_parent)
+            app.remember_walk(key, walk)
+            if shape.open_tail and trail.unexposed is None:
+                segments = [x for x in path.split("/") if x]
+                shape_key = _shape_key(self, segments, shape.open_tail, path.endswith("/"))
+                app.remember_walk(shape_key, walk)
         return trail
+
+    def _reuse_open_walk(
+        self, app: Application, walks: dict[Any, Any], path: str, limit: int
+    ) -> Trail | None:
+        """The trail of a path never walked, from a remembered walk of the same shape.
+
+        The trail is remembered for its path, as a walk would be.
+
+        ``/items/41`` walked, ``/items/42`` gets the same handler and config with its
+        own positional argument, without a walk: the walk of ``/items/41`` stopped at
+        ``items`` having no attribute ``41``, and ``items`` has no attribute ``42``
+        either (checked, as is everything else the first walk read).  None when no
+        remembered walk fits.
+        """
+        segments = [x for x in path.split("/") if x]
+        if not segments or (limit and len(segments) > limit):
+            return None
+        slash = path.endswith("/")
+        path_sections = app.path_sections
+        for tail in range(1, min(len(segments), _OPEN_TAIL_TRIES) + 1):
+            shape_key = _shape_key(self, segments, tail, slash)
+            walk: _Walk | None = walks.get(shape_key)
+            if walk is None:
+                continue
+            if not walk.holds():
+                del walks[shape_key]
+                return None
+            name = segments[-tail]
+            if not (self.translate is _PUNCTUATION_TO_UNDERSCORE and name.isalnum()):
+                name = name.translate(self.translate)
+            if getattr(walk.open_parent, name, None) is not None:
+                return None
+            if path_sections:
+                prefix = "".join("/" + x for x in segments[: len(segments) - tail])
+                curpath = prefix + "/" + segments[-tail]
+                if curpath in path_sections or curpath in _section_prefixes(path_sections):
+                    return None
+            known = walk.trail
+            vpath = known.vpath
+            if known.handler is not None:
+                if len(vpath) < tail:
+                    return None
+                vpath = vpath[: len(vpath) - tail] + segments[-tail:]
+            trail = Trail(known.handler, vpath, known.sources, known.is_index, known.sections)
+            trail.plan = known.plan
+            # Remembered under its own path too, as if walked: what that walk would
+            # have read is what the shape's walk read, but for the one missing name.
+            exact = _Walk.__new__(_Walk)
+            exact.trail = trail
+            exact.observations = (
+                *walk.observations,
+                *_plain_reads([(walk.open_parent, name, None)]),
+            )
+            exact.segments = walk.segments
+            exact.sources = walk.sources
+            exact.open_parent = walk.open_parent
+            app.remember_walk((self, path), exact)
+            return trail
+        return None
 
     def _walk(
         self,
@@ -521,9 +624,11 @@ class Dispatcher(CycleDispatcher):
         limit: int,
         root_section: dict[str, Any] | None,
         seen: list[tuple[Any, str, Any]],
+        shape: _WalkShape | None = None,
     ) -> Trail:
         # ``seen`` gets (object, attribute, value) for every attribute read, ending
-        # with _UNCACHEABLE when the result depends on more than those.
+        # with _UNCACHEABLE when the result depends on more than those; ``shape``
+        # where the walk stopped reading segment names.
         app = request.app
         assert app is not None
         root = app.root
@@ -627,6 +732,17 @@ class Dispatcher(CycleDispatcher):
             entries.append((node, sources, left))
             # Past the last node, only deeper config sections could still matter.
             if node is None and (len(curpath) > deepest or curpath not in section_prefixes):
+                parent = entries[-2][0]
+                if (
+                    shape is not None
+                    and parent is not None
+                    and not sources
+                    and left == before - 1
+                    and left >= 1
+                ):
+                    # A real segment (not the appended 'index') with no attribute.
+                    shape.open_tail = left
+                    shape.open_parent = parent
                 break
 
         marker_sections = app.section_markers
@@ -936,4 +1052,3 @@ class _VirtualHostDispatcher(CycleDispatcher):
             if isinstance(section, str) and section.startswith(prefix + "/"):
                 # A dispatcher that set request.config itself, without a plan.
                 request.config[section_key] = section[len(prefix) :]
-

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import inspect
 import io
 import re
 from collections.abc import Mapping
@@ -92,7 +93,13 @@ def prepare(app: Application) -> None:
     app.pre_dispatch_steps()
     app.uri_encoding_for("/")
     request, _response = make_request(app, _environ("GET", "/"))
-    paths = ["/", *sorted(app.path_sections)[:_SECTION_LIMIT], *_root_pages(app.root)]
+    pages = _root_pages(app.root)
+    paths = [
+        "/",
+        *sorted(app.path_sections)[:_SECTION_LIMIT],
+        *pages,
+        *_open_paths(app.root, pages),
+    ]
     for path in dict.fromkeys(paths):
         dispatcher = app.dispatcher_for(path, request.dispatch)
         # Only the kernel's walking dispatchers are known to have no side effects,
@@ -126,6 +133,27 @@ def _root_pages(root: Any) -> list[str]:
             ):
                 pages.append(f"/{name}")
     return sorted(pages)[:_SECTION_LIMIT]
+
+
+#: A path segment no application names an attribute after (it is no identifier).
+_OPEN_SEGMENT = "0"
+
+
+def _open_paths(root: Any, pages: list[str]) -> list[str]:
+    """A path under the root and under each page that names no attribute.
+
+    Their walks are remembered by shape, so the first request for any such path
+    (``/page/<id>``, or a 404) needs no walk of its own.  The root's walk reads its
+    ``_cp_dispatch`` and ``default`` too: only when those are plain functions (or
+    absent), which run nothing when read.
+    """
+    if _computes_attributes(type(root)):
+        return []
+    for name in ("_cp_dispatch", "default"):
+        found = inspect.getattr_static(root, name, None)
+        if found is not None and type(found) is not FunctionType:
+            return [f"{page}/{_OPEN_SEGMENT}" for page in pages]
+    return [f"/{_OPEN_SEGMENT}", *(f"{page}/{_OPEN_SEGMENT}" for page in pages)]
 
 
 class _Probe:

@@ -30,6 +30,40 @@ _ENV_HEADER_NAMES: dict[str, str] = {
     "CONTENT_TYPE": "Content-Type",
     "REMOTE_HOST": "Remote-Host",
     "REMOTE_ADDR": "Remote-Addr",
+    # The keys every server sends that are no headers (CGI, PEP 3333 and cheroot's):
+    # known ahead, so the first request of a process does not work them out.
+    **dict.fromkeys(
+        (
+            "REQUEST_METHOD",
+            "SCRIPT_NAME",
+            "PATH_INFO",
+            "QUERY_STRING",
+            "REQUEST_URI",
+            "SERVER_NAME",
+            "SERVER_PORT",
+            "SERVER_PROTOCOL",
+            "SERVER_SOFTWARE",
+            "ACTUAL_SERVER_PROTOCOL",
+            "GATEWAY_INTERFACE",
+            "REMOTE_PORT",
+            "REMOTE_USER",
+            "AUTH_TYPE",
+            "LOGIN",
+            "HTTPS",
+            "SSL_PROTOCOL",
+            "SSL_CIPHER",
+            "wsgi.version",
+            "wsgi.url_scheme",
+            "wsgi.input",
+            "wsgi.input_terminated",
+            "wsgi.errors",
+            "wsgi.multithread",
+            "wsgi.multiprocess",
+            "wsgi.run_once",
+            "wsgi.file_wrapper",
+        ),
+        "",
+    ),
 }
 _ENV_CACHE_LIMIT = 4096
 #: Internal redirects one request may chain before it is answered with a 500.
@@ -60,6 +94,19 @@ def translate_headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
+def _header_keys(keys: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(environ key, header name) of the ``keys`` that are headers, in order."""
+    names = _ENV_HEADER_NAMES
+    found = []
+    for key in keys:
+        name = names.get(key)
+        if name is None:
+            name = _env_header_name(key)
+        if name:
+            found.append((key, name))
+    return tuple(found)
+
+
 #: The environ keys that are headers, with their names, by the environ's keys in order:
 #: one server sends the same keys for every request of a kind of client.
 #: Bounded in entries and in keys per entry: clients choose their header names.
@@ -78,7 +125,7 @@ def environ_headers(environ: dict[str, Any]) -> tuple[list[tuple[str, str]], Hea
     shape = tuple(environ)
     header_keys = _HEADER_KEYS.get(shape)
     if header_keys is None:
-        header_keys = tuple((key, name) for key in shape if (name := _env_header_name(key)))
+        header_keys = _header_keys(shape)
         if len(shape) <= _SHAPE_KEY_LIMIT:
             if len(_HEADER_KEYS) >= _SHAPE_CACHE_LIMIT:
                 _HEADER_KEYS.clear()
