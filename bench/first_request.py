@@ -36,16 +36,28 @@ def child(framework: str, app_name: str) -> dict[str, Any]:
     """Run in a fresh interpreter: (first request µs, warm median µs) for one app."""
     if _REPO_ROOT not in sys.path:
         sys.path.insert(0, _REPO_ROOT)
-    if framework == "cherrypit":
-        sys.modules["cherrypy"] = None  # type: ignore[assignment]
-    from bench import apps
     from bench.cases import CASES
 
-    cherrypy = apps.cherrypy
     case = CASES[app_name]
-    wsgi_app = apps.mount(app_name)
-    cherrypy.server.unsubscribe()
-    cherrypy.engine.start()
+    if framework == "raw":
+        from bench import peers
+
+        peers.select("raw")
+        try:
+            wsgi_app = peers.mount(app_name)
+        except peers.Skip:
+            return {"framework": framework, "app": app_name, "skipped": True}
+        stop: Any = None
+    else:
+        if framework == "cherrypit":
+            sys.modules["cherrypy"] = None  # type: ignore[assignment]
+        from bench import apps
+
+        cherrypy = apps.cherrypy
+        wsgi_app = apps.mount(app_name)
+        cherrypy.server.unsubscribe()
+        cherrypy.engine.start()
+        stop = cherrypy.engine.exit
     base = case.base_environ()
 
     def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
@@ -66,7 +78,8 @@ def child(framework: str, app_name: str) -> dict[str, Any]:
         first = one()
         warm = statistics.median(one() for _ in range(WARM_REQUESTS))
     finally:
-        cherrypy.engine.exit()
+        if stop is not None:
+            stop()
     return {"framework": framework, "app": app_name, "first_us": first, "warm_us": warm}
 
 
@@ -94,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         print(json.dumps(child(*args.child)))
         return 0
-    pythons = {"cherrypit": args.cherrypit_python}
+    # A bare WSGI callable: what a cold interpreter and CPU alone add to a first call.
+    pythons = {"cherrypit": args.cherrypit_python, "raw": sys.executable}
     if os.path.exists(args.cherrypy_python):
         pythons["cherrypy"] = args.cherrypy_python
     else:
@@ -104,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
         row: dict[str, Any] = {"app": app_name}
         for framework, python in pythons.items():
             runs = [measure(python, framework, app_name) for _ in range(args.processes)]
+            if any(r.get("skipped") for r in runs):
+                row[framework] = None
+                continue
             first = statistics.median(r["first_us"] for r in runs)
             warm = statistics.median(r["warm_us"] for r in runs)
             row[framework] = {"first_us": round(first, 1), "warm_us": round(warm, 1),
@@ -118,7 +135,10 @@ def main(argv: list[str] | None = None) -> int:
         cells = [row["app"]]
         for framework in pythons:
             r = row[framework]
-            cells += [f"{r['first_us']:.0f}", f"{r['warm_us']:.1f}", f"{r['ratio']:.1f}"]
+            if r is None:
+                cells += ["-", "-", "-"]
+            else:
+                cells += [f"{r['first_us']:.0f}", f"{r['warm_us']:.1f}", f"{r['ratio']:.1f}"]
         print("| " + " | ".join(cells) + " |")
     print(json.dumps({"first_request": rows}))
     return 0

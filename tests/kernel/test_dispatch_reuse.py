@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 import cherrypit
 from cherrypit._kernel import tree as tree_module
 from cherrypit._kernel.dispatch import Dispatcher
@@ -227,26 +229,87 @@ SHAPED_PATHS = [
 ]
 
 
-def _answers(client: Any, paths: list[str]) -> list[tuple[int, str, str]]:
+SECTIONED_PATHS = [
+    "/docs/a",
+    "/docs/b",
+    "/docs/b/c",
+    "/docs/x/y",
+    "/docs/x/z",
+    "/item/6",
+    "/item/7",
+    "/item/8",
+    "/items/deep/er",
+    "/items/deep/est",
+    "/items/deep",
+    "/items/shallow",
+]
+SECTIONS = {
+    "/docs": {"response.headers.X-Section": "docs"},
+    "/docs/x": {"response.headers.X-Section": "docs-x"},
+    "/item/7": {"response.headers.X-Section": "seven"},
+    "/items/deep/er": {"response.headers.X-Section": "deeper"},
+}
+
+
+class ShopWithDefault(Shop):
+    @cherrypit.expose
+    def default(self, *args: str) -> str:
+        return "default " + "/".join(args)
+
+
+def _answers(client: Any, paths: list[str]) -> list[tuple[int, str, str, str]]:
     out = []
     for path in paths:
         response = client.get(path)
-        out.append((response.status, response.text, response.headers.get("location", "")))
+        headers = response.headers
+        out.append(
+            (
+                response.status,
+                response.text,
+                headers.get("location", ""),
+                headers.get("x-section", ""),
+            )
+        )
     return out
 
 
-def test_a_path_never_walked_answers_as_a_fresh_walk_would() -> None:
+@pytest.mark.parametrize(
+    ("root_class", "config", "paths"),
+    [(Shop, None, SHAPED_PATHS), (ShopWithDefault, SECTIONS, SECTIONED_PATHS + SHAPED_PATHS)],
+)
+def test_a_path_never_walked_answers_as_a_fresh_walk_would(
+    root_class: type, config: Any, paths: list[str]
+) -> None:
     # Each path alone in a fresh tree (nothing remembered) against one client that
     # answers them in a row, each from the walks of the ones before.
     fresh = []
-    for path in SHAPED_PATHS:
+    for path in paths:
         cherrypit.tree.apps.clear()
-        fresh.extend(_answers(serve(Shop()), [path]))
+        fresh.extend(_answers(serve(root_class(), config=config), [path]))
     cherrypit.tree.apps.clear()
-    shared = serve(Shop())
-    assert _answers(shared, SHAPED_PATHS) == fresh
+    shared = serve(root_class(), config=config)
+    assert _answers(shared, paths) == fresh
     # And again, now that every shape is remembered.
-    assert _answers(shared, SHAPED_PATHS) == fresh
+    assert _answers(shared, paths) == fresh
+
+
+def test_paths_below_a_config_section_of_no_object_are_not_walked(
+    monkeypatch: Any,
+) -> None:
+    walks: list[str] = []
+    walk = Dispatcher._walk
+
+    def counting_walk(self: Any, request: Any, path: str, *args: Any) -> Any:
+        walks.append(path)
+        return walk(self, request, path, *args)
+
+    monkeypatch.setattr(Dispatcher, "_walk", counting_walk)
+    client = serve(ShopWithDefault(), config={"/docs": {"response.headers.X-Section": "docs"}})
+    for name in ("a", "b", "c"):
+        response = client.get(f"/docs/{name}")
+        assert response.text == f"default docs/{name}"
+        assert response.headers["x-section"] == "docs"
+    assert walks == ["/docs/a"]
 
 
 def test_paths_of_a_remembered_shape_are_not_walked(monkeypatch: Any) -> None:

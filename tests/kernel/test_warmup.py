@@ -149,6 +149,53 @@ def test_first_requests_for_positional_arguments_and_404s_need_no_walk(
     assert walks == []
 
 
+def test_first_requests_below_a_config_section_need_no_walk(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class Site:
+        @cherrypit.expose
+        def index(self) -> str:
+            return "home"
+
+        @cherrypit.expose
+        def default(self, *args: str) -> str:
+            return "/".join(args)
+
+    cherrypit.tree.mount(Site(), "", {"/files": {"response.headers.X-Files": "yes"}})
+    _start_and_stop()
+    walks: list[str] = []
+    walk = Dispatcher._walk
+
+    def counting_walk(self: Any, request: Any, path: str, *args: Any) -> Any:
+        walks.append(path)
+        return walk(self, request, path, *args)
+
+    monkeypatch.setattr(Dispatcher, "_walk", counting_walk)
+    response = Client().get("/files/report.pdf")
+    assert response.text == "files/report.pdf"
+    assert response.headers["x-files"] == "yes"
+    assert walks == []
+
+
+def test_paths_through_descriptors_get_no_open_walk() -> None:
+    class Node:
+        @property
+        def exposed(self) -> bool:
+            raise AssertionError("read at start")
+
+    class Root:
+        node = Node()
+
+        @property
+        def report(self) -> Any:
+            raise AssertionError("read at start")
+
+    assert warmup._open_paths(Root(), ["/", "/node", "/report", "/missing"]) == [
+        "/0",
+        "/missing/0",
+    ]
+
+
 def test_a_root_whose_default_is_a_property_gets_no_open_walk_at_start() -> None:
     reads: list[str] = []
 

@@ -406,11 +406,13 @@ class _Walk:
 class _WalkShape:
     """Where a walk stopped reading segment names (filled in by ``Dispatcher._walk``).
 
-    A walk that finds no attribute for a segment, with no config section there or
-    below, reads none of the later segments: its result (a positional-argument
-    handler, ``default``, or a 404) is the same for any names in those places that
-    are no attributes either.  ``open_tail`` counts those trailing segments (0: the
-    walk depends on every name), ``open_parent`` is the node that lacked the first.
+    A walk that finds no attribute for a segment, with no config section below it,
+    reads none of the later segments: its result (a positional-argument handler,
+    ``default``, or a 404) is the same for any names there.  With no section at that
+    segment either, the segment itself counts too, for any name that is no attribute
+    of the node before it.  ``open_tail`` counts those trailing segments (0: the
+    walk depends on every name); ``open_parent`` is the node that must lack the
+    first of them, or :data:`_UNREAD` when the walk read none of their names.
     """
 
     __slots__ = ("open_parent", "open_tail")
@@ -420,6 +422,8 @@ class _WalkShape:
         self.open_parent: Any = None
 
 
+#: ``_WalkShape.open_parent`` of a walk that read none of its open segments' names.
+_UNREAD: Any = object()
 #: Longest open tail looked for when a path was never walked (each try is a lookup).
 _OPEN_TAIL_TRIES = 8
 
@@ -586,9 +590,10 @@ class Dispatcher(CycleDispatcher):
             name = segments[-tail]
             if not (self.translate is _PUNCTUATION_TO_UNDERSCORE and name.isalnum()):
                 name = name.translate(self.translate)
-            if getattr(walk.open_parent, name, None) is not None:
+            unread = walk.open_parent is _UNREAD
+            if not unread and getattr(walk.open_parent, name, None) is not None:
                 return None
-            if path_sections:
+            if path_sections and not unread:
                 prefix = "".join("/" + x for x in segments[: len(segments) - tail])
                 curpath = prefix + "/" + segments[-tail]
                 if curpath in path_sections or curpath in _section_prefixes(path_sections):
@@ -606,8 +611,9 @@ class Dispatcher(CycleDispatcher):
             exact = _Walk.__new__(_Walk)
             exact.trail = trail
             exact.observations = (
-                *walk.observations,
-                *_plain_reads([(walk.open_parent, name, None)]),
+                walk.observations
+                if unread
+                else (*walk.observations, *_plain_reads([(walk.open_parent, name, None)]))
             )
             exact.segments = walk.segments
             exact.sources = walk.sources
@@ -733,16 +739,16 @@ class Dispatcher(CycleDispatcher):
             # Past the last node, only deeper config sections could still matter.
             if node is None and (len(curpath) > deepest or curpath not in section_prefixes):
                 parent = entries[-2][0]
-                if (
-                    shape is not None
-                    and parent is not None
-                    and not sources
-                    and left == before - 1
-                    and left >= 1
-                ):
-                    # A real segment (not the appended 'index') with no attribute.
-                    shape.open_tail = left
-                    shape.open_parent = parent
+                if shape is not None and left == before - 1:
+                    if parent is not None and not sources and left >= 1:
+                        # A real segment (not the appended 'index'), read only to
+                        # find no attribute, and the ones after it.
+                        shape.open_tail = left
+                        shape.open_parent = parent
+                    elif left >= 2:
+                        # The real segments after this one, never read.
+                        shape.open_tail = left - 1
+                        shape.open_parent = _UNREAD
                 break
 
         marker_sections = app.section_markers

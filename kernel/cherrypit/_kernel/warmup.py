@@ -93,13 +93,8 @@ def prepare(app: Application) -> None:
     app.pre_dispatch_steps()
     app.uri_encoding_for("/")
     request, _response = make_request(app, _environ("GET", "/"))
-    pages = _root_pages(app.root)
-    paths = [
-        "/",
-        *sorted(app.path_sections)[:_SECTION_LIMIT],
-        *pages,
-        *_open_paths(app.root, pages),
-    ]
+    walked = ["/", *sorted(app.path_sections)[:_SECTION_LIMIT], *_root_pages(app.root)]
+    paths = [*walked, *_open_paths(app.root, walked)]
     for path in dict.fromkeys(paths):
         dispatcher = app.dispatcher_for(path, request.dispatch)
         # Only the kernel's walking dispatchers are known to have no side effects,
@@ -139,21 +134,52 @@ def _root_pages(root: Any) -> list[str]:
 _OPEN_SEGMENT = "0"
 
 
-def _open_paths(root: Any, pages: list[str]) -> list[str]:
-    """A path under the root and under each page that names no attribute.
+def _open_paths(root: Any, paths: list[str]) -> list[str]:
+    """For each of ``paths``, the path one segment below it that names no attribute.
 
-    Their walks are remembered by shape, so the first request for any such path
-    (``/page/<id>``, or a 404) needs no walk of its own.  The root's walk reads its
-    ``_cp_dispatch`` and ``default`` too: only when those are plain functions (or
-    absent), which run nothing when read.
+    Their walks are remembered by shape, so the first request for any path of that
+    shape (``/page/<id>``, a file under a static section, a 404) needs no walk of its
+    own.  Such a walk reads more attributes of the nodes on its way (``_cp_dispatch``,
+    ``default``, ``exposed``): a path is left out unless each of them is absent or
+    a plain value, which runs nothing when read.
     """
-    if _computes_attributes(type(root)):
-        return []
-    for name in ("_cp_dispatch", "default"):
-        found = inspect.getattr_static(root, name, None)
-        if found is not None and type(found) is not FunctionType:
-            return [f"{page}/{_OPEN_SEGMENT}" for page in pages]
-    return [f"/{_OPEN_SEGMENT}", *(f"{page}/{_OPEN_SEGMENT}" for page in pages)]
+    return [f"{path.rstrip('/')}/{_OPEN_SEGMENT}" for path in paths if _plainly_walked(root, path)]
+
+
+#: The attributes a walk reads of the nodes it passes, besides the path's names.
+_WALK_READS = ("_cp_dispatch", "default", "exposed", "_cp_config", "index")
+
+
+def _plainly_walked(root: Any, path: str) -> bool:
+    """Whether walking below ``path`` would read only plain attributes."""
+    node = root
+    for segment in [*(x for x in path.split("/") if x), None]:
+        if node is None:
+            return True  # the walk reads nothing of the nodes past a missing one
+        if type(node) is not FunctionType and not _plain_node(node):
+            return False
+        if segment is None:
+            return True
+        if not segment.isidentifier():
+            return False
+        node = inspect.getattr_static(node, segment, None)
+        if node is not None and type(node) is not FunctionType and hasattr(type(node), "__get__"):
+            return False  # a property or another descriptor: its code would run
+    return True
+
+
+def _plain_node(node: Any) -> bool:
+    if _computes_attributes(type(node)):
+        return False
+    for name in _WALK_READS:
+        found = inspect.getattr_static(node, name, None)
+        if (
+            found is not None
+            and type(found) is not FunctionType
+            and hasattr(type(found), "__get__")
+        ):
+            return False
+    return True
 
 
 class _Probe:
