@@ -33,3 +33,11 @@ def test_peer_answers_the_case(framework: str, app_name: str) -> None:
 def test_unknown_peer_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown peer 'flask'"):
         peers.select("flask")
+
+
+def test_the_request_model_floor_answers_hello_as_the_apps_do() -> None:
+    from bench import floor
+
+    case = CASES["hello"]
+    status, body = _call(floor.model_app(), case.base_environ(), case.body)
+    assert case.verify(status, body) == ""
