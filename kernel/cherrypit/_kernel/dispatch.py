@@ -585,7 +585,7 @@ class Dispatcher(CycleDispatcher):
             if walk is None:
                 continue
             if not walk.holds():
-                del walks[shape_key]
+                walks.pop(shape_key, None)  # another thread may have dropped it
                 return None
             name = segments[-tail]
             if not (self.translate is _PUNCTUATION_TO_UNDERSCORE and name.isalnum()):
