@@ -196,6 +196,36 @@ def test_paths_through_descriptors_get_no_open_walk() -> None:
     ]
 
 
+def test_default_and_cp_dispatch_objects_get_no_open_walk() -> None:
+    reads: list[str] = []
+
+    class Fallback:
+        exposed = True
+
+        def __call__(self, *args: str) -> str:
+            return "fallback"
+
+        def __getattr__(self, name: str) -> Any:
+            reads.append(name)
+            raise AttributeError(name)
+
+    class WithDefault:
+        default = Fallback()
+
+        @cherrypit.expose
+        def index(self) -> str:
+            return "home"
+
+    class WithDispatch:
+        _cp_dispatch = Fallback()
+
+    assert warmup._open_paths(WithDefault(), ["/"]) == []
+    assert warmup._open_paths(WithDispatch(), ["/"]) == []
+    app = cherrypit.tree.mount(WithDefault(), "")
+    warmup.prepare(app)
+    assert reads == []
+
+
 def test_a_root_whose_default_is_a_property_gets_no_open_walk_at_start() -> None:
     reads: list[str] = []
 

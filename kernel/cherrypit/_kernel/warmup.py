@@ -147,7 +147,10 @@ def _open_paths(root: Any, paths: list[str]) -> list[str]:
 
 
 #: The attributes a walk reads of the nodes it passes, besides the path's names.
-_WALK_READS = ("_cp_dispatch", "default", "exposed", "_cp_config", "index")
+_WALK_READS = ("exposed", "_cp_config", "index")
+#: Those whose values it reads attributes of in turn (``exposed``, ``_cp_config``):
+#: plain functions only, whose attributes are data.
+_WALK_CALLABLES = ("_cp_dispatch", "default")
 
 
 def _plainly_walked(root: Any, path: str) -> bool:
@@ -171,6 +174,10 @@ def _plainly_walked(root: Any, path: str) -> bool:
 def _plain_node(node: Any) -> bool:
     if _computes_attributes(type(node)):
         return False
+    for name in _WALK_CALLABLES:
+        found = inspect.getattr_static(node, name, None)
+        if found is not None and type(found) is not FunctionType:
+            return False
     for name in _WALK_READS:
         found = inspect.getattr_static(node, name, None)
         if (
