@@ -212,6 +212,19 @@ class Items:
         return "items " + "/".join(ids)
 
 
+def _count_walks(monkeypatch: Any) -> list[str]:
+    """The paths the default dispatcher walks from now on (not reuses), in order."""
+    walks: list[str] = []
+    walk = Dispatcher._walk
+
+    def counting_walk(self: Any, request: Any, path: str, *args: Any) -> Any:
+        walks.append(path)
+        return walk(self, request, path, *args)
+
+    monkeypatch.setattr(Dispatcher, "_walk", counting_walk)
+    return walks
+
+
 SHAPED_PATHS = [
     "/item/41",
     "/item/42",
@@ -296,14 +309,7 @@ def test_a_path_never_walked_answers_as_a_fresh_walk_would(
 def test_paths_below_a_config_section_of_no_object_are_not_walked(
     monkeypatch: Any,
 ) -> None:
-    walks: list[str] = []
-    walk = Dispatcher._walk
-
-    def counting_walk(self: Any, request: Any, path: str, *args: Any) -> Any:
-        walks.append(path)
-        return walk(self, request, path, *args)
-
-    monkeypatch.setattr(Dispatcher, "_walk", counting_walk)
+    walks = _count_walks(monkeypatch)
     client = serve(ShopWithDefault(), config={"/docs": {"response.headers.X-Section": "docs"}})
     for name in ("a", "b", "c"):
         response = client.get(f"/docs/{name}")
@@ -313,14 +319,7 @@ def test_paths_below_a_config_section_of_no_object_are_not_walked(
 
 
 def test_paths_of_a_remembered_shape_are_not_walked(monkeypatch: Any) -> None:
-    walks: list[str] = []
-    walk = Dispatcher._walk
-
-    def counting_walk(self: Any, request: Any, path: str, *args: Any) -> Any:
-        walks.append(path)
-        return walk(self, request, path, *args)
-
-    monkeypatch.setattr(Dispatcher, "_walk", counting_walk)
+    walks = _count_walks(monkeypatch)
     client = serve(Shop())
     for i in range(100):
         assert client.get(f"/item/{i}").text == f"item {i}"
@@ -367,3 +366,16 @@ def test_a_positional_handler_replaced_at_run_time_serves_new_values() -> None:
     assert client.get("/item/2").text == "new 2"
     del shop.item
     assert client.get("/item/3").text == "item 3"
+
+
+def test_shapes_outlast_the_paths_dropped_to_make_room(monkeypatch: Any) -> None:
+    monkeypatch.setattr(tree_module, "_WALK_CACHE_LIMIT", 16)
+    walks = _count_walks(monkeypatch)
+    client = serve(Shop())
+    for i in range(50):
+        assert client.get(f"/item/{i}").text == f"item {i}"
+        assert client.get(f"/scan{i}.php").status == 404
+    only = next(iter(cherrypit.tree.apps.values()))
+    assert len(only.walk_cache()) <= 16
+    # Each shape was walked once; the cache was emptied several times meanwhile.
+    assert walks == ["/item/0", "/scan0.php"]

@@ -121,6 +121,19 @@ def test_exposed_methods_of_the_root_are_walked_at_start_without_being_called() 
     assert root.calls == []
 
 
+def _count_walks(monkeypatch: Any) -> list[str]:
+    """The paths the default dispatcher walks from now on (not reuses), in order."""
+    walks: list[str] = []
+    walk = Dispatcher._walk
+
+    def counting_walk(self: Any, request: Any, path: str, *args: Any) -> Any:
+        walks.append(path)
+        return walk(self, request, path, *args)
+
+    monkeypatch.setattr(Dispatcher, "_walk", counting_walk)
+    return walks
+
+
 def test_first_requests_for_positional_arguments_and_404s_need_no_walk(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -135,14 +148,7 @@ def test_first_requests_for_positional_arguments_and_404s_need_no_walk(
 
     cherrypit.tree.mount(Shop(), "")
     _start_and_stop()
-    walks: list[str] = []
-    walk = Dispatcher._walk
-
-    def counting_walk(self: Any, request: Any, path: str, *args: Any) -> Any:
-        walks.append(path)
-        return walk(self, request, path, *args)
-
-    monkeypatch.setattr(Dispatcher, "_walk", counting_walk)
+    walks = _count_walks(monkeypatch)
     client = Client()
     assert client.get("/item/7").text == "item 7"
     assert client.get("/nope").status == 404
@@ -163,14 +169,7 @@ def test_first_requests_below_a_config_section_need_no_walk(
 
     cherrypit.tree.mount(Site(), "", {"/files": {"response.headers.X-Files": "yes"}})
     _start_and_stop()
-    walks: list[str] = []
-    walk = Dispatcher._walk
-
-    def counting_walk(self: Any, request: Any, path: str, *args: Any) -> Any:
-        walks.append(path)
-        return walk(self, request, path, *args)
-
-    monkeypatch.setattr(Dispatcher, "_walk", counting_walk)
+    walks = _count_walks(monkeypatch)
     response = Client().get("/files/report.pdf")
     assert response.text == "files/report.pdf"
     assert response.headers["x-files"] == "yes"

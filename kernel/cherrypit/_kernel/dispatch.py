@@ -558,7 +558,7 @@ class Dispatcher(CycleDispatcher):
             if shape.open_tail and trail.unexposed is None:
                 segments = [x for x in path.split("/") if x]
                 shape_key = _shape_key(self, segments, shape.open_tail, path.endswith("/"))
-                app.remember_walk(shape_key, walk)
+                app.remember_walk(shape_key, walk, lasting=True)
         return trail
 
     def _reuse_open_walk(

@@ -170,6 +170,7 @@ class Application:
         self._plan_version: tuple[int, int] = (-1, -1)
         self._walks: dict[Any, Any] = {}
         self._walks_version: tuple[int, int] = (-1, -1)
+        self._lasting_walks: set[Any] = set()
         self._version = 0
         self._section_dispatch = False
         self._section_uri_encoding = False
@@ -312,15 +313,28 @@ class Application:
         version = (site.config.version, self._version)
         if version != self._walks_version:
             self._walks = {}
+            self._lasting_walks = set()
             self._walks_version = version
         return self._walks
 
-    def remember_walk(self, key: Any, walk: Any) -> None:
-        """Keep a dispatcher walk for later requests (bounded: paths are client input)."""
+    def remember_walk(self, key: Any, walk: Any, lasting: bool = False) -> None:
+        """Keep a dispatcher walk for later requests (bounded: paths are client input).
+
+        :param lasting: the walk stands for many paths (a shape of the tree, not one
+            path a client chose): it survives when the others are dropped to make room.
+        """
         walks = self.walk_cache()
         if len(walks) >= _WALK_CACHE_LIMIT:
+            lasting_walks = {k: walks[k] for k in self._lasting_walks if k in walks}
             walks.clear()
+            if len(lasting_walks) < _WALK_CACHE_LIMIT // 2:
+                walks.update(lasting_walks)
+                self._lasting_walks = set(lasting_walks)
+            else:
+                self._lasting_walks = set()
         walks[key] = walk
+        if lasting:
+            self._lasting_walks.add(key)
 
     def plan_for(self, sources: list[dict[str, Any]], sections: dict[str, str] | None) -> Plan:
         """The cached plan for a config trail (built on first use)."""
