@@ -248,6 +248,28 @@ def test_a_root_whose_default_is_a_property_gets_no_open_walk_at_start() -> None
     assert Client().get("/page/3").text == "3"
 
 
+def test_properties_on_the_way_are_not_read_at_start() -> None:
+    reads: list[str] = []
+
+    class Child:
+        @property
+        def exposed(self) -> bool:
+            reads.append("child.exposed")
+            return True
+
+    class Root:
+        child = Child()
+
+        @property
+        def index(self) -> Any:
+            reads.append("index")
+            raise RuntimeError("read at start")
+
+    cherrypit.tree.mount(Root(), "", {"/child": {"response.headers.X-Child": "1"}})
+    _start_and_stop()
+    assert reads == []
+
+
 def test_roots_that_make_attributes_up_are_not_walked_at_start() -> None:
     reads: list[str] = []
 
@@ -294,12 +316,11 @@ def test_custom_dispatchers_are_not_called_at_start() -> None:
 def test_a_failing_warm_up_does_not_stop_the_start(
     error_log: LogRecords, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    class Fragile:
-        @property
-        def index(self) -> Any:
-            raise RuntimeError("attribute access fails")
+    def fail() -> Any:
+        raise RuntimeError("attribute access fails")
 
-    cherrypit.tree.mount(Fragile(), "")
+    monkeypatch.setattr(warmup, "_exercise_cycle", fail)
+    cherrypit.tree.mount(_Counting(), "")
     cherrypit.engine.start()
     try:
         assert cherrypit.engine.state == cherrypit.engine.states.STARTED

@@ -93,7 +93,8 @@ def prepare(app: Application) -> None:
     app.pre_dispatch_steps()
     app.uri_encoding_for("/")
     request, _response = make_request(app, _environ("GET", "/"))
-    walked = ["/", *sorted(app.path_sections)[:_SECTION_LIMIT], *_root_pages(app.root)]
+    candidates = ["/", *sorted(app.path_sections)[:_SECTION_LIMIT], *_root_pages(app.root)]
+    walked = [path for path in candidates if _plainly_walked(app.root, path)]
     paths = [*walked, *_open_paths(app.root, walked)]
     for path in dict.fromkeys(paths):
         dispatcher = app.dispatcher_for(path, request.dispatch)
@@ -154,9 +155,10 @@ _WALK_CALLABLES = ("_cp_dispatch", "default")
 
 
 def _plainly_walked(root: Any, path: str) -> bool:
-    """Whether walking below ``path`` would read only plain attributes."""
+    """Whether walking ``path``, or below it, would read only plain attributes."""
     node = root
-    for segment in [*(x for x in path.split("/") if x), None]:
+    # The walk of a path ends at the ``index`` of its last node.
+    for segment in [*(x for x in path.split("/") if x), "index", None]:
         if node is None:
             return True  # the walk reads nothing of the nodes past a missing one
         if type(node) is not FunctionType and not _plain_node(node):
