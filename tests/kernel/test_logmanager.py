@@ -227,8 +227,11 @@ def test_lazy_utc_time_reads_datetime_now_at_call_time(monkeypatch):
         def now(cls, tz):
             return fixed
 
-    monkeypatch.setattr("datetime.datetime", FrozenClock)
-    assert str(compat.LazyRfc3339UtcTime()) == "2019-12-31T17:23:45Z"
+    # Undone inside the test: the fixtures' teardown formats dates with the real one.
+    with monkeypatch.context() as patch:
+        patch.setattr("datetime.datetime", FrozenClock)
+        text = str(compat.LazyRfc3339UtcTime())
+    assert text == "2019-12-31T17:23:45Z"
 
 
 def test_access_escapes_control_and_non_ascii_characters(make_log, tmp_path):
