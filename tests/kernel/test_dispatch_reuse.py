@@ -12,7 +12,6 @@ import pytest
 
 import cherrypit
 from cherrypit._kernel import tree as tree_module
-from cherrypit._kernel.dispatch import Dispatcher
 from cherrypit.testing import mount_and_client as serve
 
 
@@ -212,19 +211,6 @@ class Items:
         return "items " + "/".join(ids)
 
 
-def _count_walks(monkeypatch: Any) -> list[str]:
-    """The paths the default dispatcher walks from now on (not reuses), in order."""
-    walks: list[str] = []
-    walk = Dispatcher._walk
-
-    def counting_walk(self: Any, request: Any, path: str, *args: Any) -> Any:
-        walks.append(path)
-        return walk(self, request, path, *args)
-
-    monkeypatch.setattr(Dispatcher, "_walk", counting_walk)
-    return walks
-
-
 SHAPED_PATHS = [
     "/item/41",
     "/item/42",
@@ -306,26 +292,22 @@ def test_a_path_never_walked_answers_as_a_fresh_walk_would(
     assert _answers(shared, paths) == fresh
 
 
-def test_paths_below_a_config_section_of_no_object_are_not_walked(
-    monkeypatch: Any,
-) -> None:
-    walks = _count_walks(monkeypatch)
+def test_paths_below_a_config_section_of_no_object_are_not_walked(walked_paths: list[str]) -> None:
     client = serve(ShopWithDefault(), config={"/docs": {"response.headers.X-Section": "docs"}})
     for name in ("a", "b", "c"):
         response = client.get(f"/docs/{name}")
         assert response.text == f"default docs/{name}"
         assert response.headers["x-section"] == "docs"
-    assert walks == ["/docs/a"]
+    assert walked_paths == ["/docs/a"]
 
 
-def test_paths_of_a_remembered_shape_are_not_walked(monkeypatch: Any) -> None:
-    walks = _count_walks(monkeypatch)
+def test_paths_of_a_remembered_shape_are_not_walked(walked_paths: list[str]) -> None:
     client = serve(Shop())
     for i in range(100):
         assert client.get(f"/item/{i}").text == f"item {i}"
         assert client.get(f"/items/{i}/{i + 1}").text == f"items {i}/{i + 1}"
         assert client.get(f"/missing{i}").status == 404
-    assert walks == ["/item/0", "/items/0/1", "/missing0"]
+    assert walked_paths == ["/item/0", "/items/0/1", "/missing0"]
 
 
 def test_an_attribute_named_like_a_positional_argument_is_walked_to() -> None:
@@ -368,9 +350,10 @@ def test_a_positional_handler_replaced_at_run_time_serves_new_values() -> None:
     assert client.get("/item/3").text == "item 3"
 
 
-def test_shapes_outlast_the_paths_dropped_to_make_room(monkeypatch: Any) -> None:
+def test_shapes_outlast_the_paths_dropped_to_make_room(
+    monkeypatch: Any, walked_paths: list[str]
+) -> None:
     monkeypatch.setattr(tree_module, "_WALK_CACHE_LIMIT", 16)
-    walks = _count_walks(monkeypatch)
     client = serve(Shop())
     for i in range(50):
         assert client.get(f"/item/{i}").text == f"item {i}"
@@ -378,4 +361,4 @@ def test_shapes_outlast_the_paths_dropped_to_make_room(monkeypatch: Any) -> None
     only = next(iter(cherrypit.tree.apps.values()))
     assert len(only.walk_cache()) <= 16
     # Each shape was walked once; the cache was emptied several times meanwhile.
-    assert walks == ["/item/0", "/scan0.php"]
+    assert walked_paths == ["/item/0", "/scan0.php"]

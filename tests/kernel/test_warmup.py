@@ -9,7 +9,6 @@ import pytest
 
 import cherrypit
 from cherrypit._kernel import site, warmup
-from cherrypit._kernel.dispatch import Dispatcher
 from cherrypit.plugin import Tool, WarmupProbe, hookimpl
 from cherrypit.testing import Client, LogRecords, site_context
 
@@ -121,21 +120,8 @@ def test_exposed_methods_of_the_root_are_walked_at_start_without_being_called() 
     assert root.calls == []
 
 
-def _count_walks(monkeypatch: Any) -> list[str]:
-    """The paths the default dispatcher walks from now on (not reuses), in order."""
-    walks: list[str] = []
-    walk = Dispatcher._walk
-
-    def counting_walk(self: Any, request: Any, path: str, *args: Any) -> Any:
-        walks.append(path)
-        return walk(self, request, path, *args)
-
-    monkeypatch.setattr(Dispatcher, "_walk", counting_walk)
-    return walks
-
-
 def test_first_requests_for_positional_arguments_and_404s_need_no_walk(
-    monkeypatch: pytest.MonkeyPatch,
+    walked_paths: list[str],
 ) -> None:
     class Shop:
         @cherrypit.expose
@@ -148,16 +134,14 @@ def test_first_requests_for_positional_arguments_and_404s_need_no_walk(
 
     cherrypit.tree.mount(Shop(), "")
     _start_and_stop()
-    walks = _count_walks(monkeypatch)
+    walked_paths.clear()  # what start-up walked: only the requests' walks count
     client = Client()
     assert client.get("/item/7").text == "item 7"
     assert client.get("/nope").status == 404
-    assert walks == []
+    assert walked_paths == []
 
 
-def test_first_requests_below_a_config_section_need_no_walk(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_first_requests_below_a_config_section_need_no_walk(walked_paths: list[str]) -> None:
     class Site:
         @cherrypit.expose
         def index(self) -> str:
@@ -169,11 +153,11 @@ def test_first_requests_below_a_config_section_need_no_walk(
 
     cherrypit.tree.mount(Site(), "", {"/files": {"response.headers.X-Files": "yes"}})
     _start_and_stop()
-    walks = _count_walks(monkeypatch)
+    walked_paths.clear()  # what start-up walked: only the requests' walks count
     response = Client().get("/files/report.pdf")
     assert response.text == "files/report.pdf"
     assert response.headers["x-files"] == "yes"
-    assert walks == []
+    assert walked_paths == []
 
 
 def test_paths_through_descriptors_get_no_open_walk() -> None:

@@ -393,6 +393,24 @@ class _Walk:
         # place (a handler's _cp_config, say) make the walk stale.
         self.sources = [dict(source) for source in trail.sources]
 
+    def reused(self, trail: Trail, missing: str | None) -> _Walk:
+        """This walk as the walk of another path of its shape, which found ``trail``.
+
+        What a walk of that path would read is what this one read, plus ``missing``
+        on :attr:`open_parent` (the one name that differs; None: no name was read).
+        """
+        walk = _Walk.__new__(_Walk)
+        walk.trail = trail
+        walk.observations = (
+            self.observations
+            if missing is None
+            else (*self.observations, *_plain_reads([(self.open_parent, missing, None)]))
+        )
+        walk.segments = self.segments
+        walk.sources = self.sources
+        walk.open_parent = self.open_parent
+        return walk
+
     def holds(self) -> bool:
         """Whether a walk now would read the same objects (and so find the same trail)."""
         for obj, name, value in self.observations:
@@ -606,19 +624,7 @@ class Dispatcher(CycleDispatcher):
                 vpath = vpath[: len(vpath) - tail] + segments[-tail:]
             trail = Trail(known.handler, vpath, known.sources, known.is_index, known.sections)
             trail.plan = known.plan
-            # Remembered under its own path too, as if walked: what that walk would
-            # have read is what the shape's walk read, but for the one missing name.
-            exact = _Walk.__new__(_Walk)
-            exact.trail = trail
-            exact.observations = (
-                walk.observations
-                if unread
-                else (*walk.observations, *_plain_reads([(walk.open_parent, name, None)]))
-            )
-            exact.segments = walk.segments
-            exact.sources = walk.sources
-            exact.open_parent = walk.open_parent
-            app.remember_walk((self, path), exact)
+            app.remember_walk((self, path), walk.reused(trail, None if unread else name))
             return trail
         return None
 

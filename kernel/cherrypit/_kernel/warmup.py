@@ -168,8 +168,8 @@ def _plainly_walked(root: Any, path: str) -> bool:
         if not segment.isidentifier():
             return False
         node = inspect.getattr_static(node, segment, None)
-        if node is not None and type(node) is not FunctionType and hasattr(type(node), "__get__"):
-            return False  # a property or another descriptor: its code would run
+        if _runs_code_when_read(node):
+            return False
     return True
 
 
@@ -180,15 +180,18 @@ def _plain_node(node: Any) -> bool:
         found = inspect.getattr_static(node, name, None)
         if found is not None and type(found) is not FunctionType:
             return False
-    for name in _WALK_READS:
-        found = inspect.getattr_static(node, name, None)
-        if (
-            found is not None
-            and type(found) is not FunctionType
-            and hasattr(type(found), "__get__")
-        ):
-            return False
-    return True
+    return not any(
+        _runs_code_when_read(inspect.getattr_static(node, name, None)) for name in _WALK_READS
+    )
+
+
+def _runs_code_when_read(value: Any) -> bool:
+    """Whether ``value``, found in a class or instance dict, runs code when read.
+
+    A property or another descriptor does; a function becomes a bound method, which
+    reads only the function's attributes.
+    """
+    return value is not None and type(value) is not FunctionType and hasattr(type(value), "__get__")
 
 
 class _Probe:
